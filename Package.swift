@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module graph (dependencies run one way):
+//   ICUSystem (pkg-config) → CICUShim (C) → Analysis → IndexFormat → Index → Search → SearchCLI (`search`)
+let package = Package(
+    name: "search",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "search", targets: ["SearchCLI"]),
+    ],
+    dependencies: [
+        // The command line: subcommands, help text, validation and exit codes.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Headers and link flags of Debian's ICU, found through pkg-config.
+        .systemLibrary(
+            name: "ICUSystem",
+            pkgConfig: "icu-i18n",
+            providers: [.apt(["libicu-dev", "pkg-config"])]
+        ),
+        // The only code that sees ICU's headers; its public header exposes no ICU type.
+        .target(name: "CICUShim", dependencies: ["ICUSystem"]),
+        .target(name: "Analysis", dependencies: ["CICUShim"]),
+        .target(name: "IndexFormat"),
+        .target(name: "Index", dependencies: ["Analysis", "IndexFormat"]),
+        .target(name: "Search", dependencies: ["Analysis", "Index"]),
+        .executableTarget(
+            name: "SearchCLI",
+            dependencies: [
+                "Search", "Index", "Analysis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "Analysis"]),
+        .testTarget(name: "CLITests", dependencies: ["SearchCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

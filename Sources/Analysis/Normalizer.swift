@@ -1,0 +1,119 @@
+/// Text after the character filters, with a map from every byte back to the original.
+///
+/// `bytes` is UTF-8. For each byte `i`, `originalStart[i]..<originalEnd[i]` is the byte
+/// range of the original character it came from, so any token range in normalised text
+/// maps to original offsets as `originalStart[start] ..< originalEnd[end - 1]`.
+public struct NormalizedText: Sendable {
+    public var bytes: [UInt8] = []
+    public var originalStart: [Int32] = []
+    public var originalEnd: [Int32] = []
+    /// Invalid UTF-8 sequences replaced by U+FFFD.
+    public var invalidSequences = 0
+    /// Pronunciation annotations removed, such as `(fù)` after 復.
+    public var annotationsRemoved = 0
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The original byte range of normalised bytes `start..<end` (end > start).
+    @inline(__always)
+    public func originalRange(_ start: Int, _ end: Int) -> Range<Int> {
+        Int(originalStart[start])..<Int(originalEnd[end - 1])
+    }
+}
+
+/// The character filters of the analysis chain, applied in one pass:
+/// 1. invalid UTF-8 becomes U+FFFD (counted);
+/// 2. inline pronunciation annotations are removed: a Han character followed by a
+///    parenthesised pinyin syllable that carries a tone mark, as in `復(fù)工`.
+///    Parentheses holding anything else (`(一)`, `(2020)`, `（作者單位：…）`) stay;
+/// 3. each character is folded by `CharacterFolder` (NFKC case folding, then
+///    Traditional→Simplified).
+public struct Normalizer {
+    public let folder: CharacterFolder
+
+    public init(folder: CharacterFolder = CharacterFolder()) {
+        self.folder = folder
+    }
+
+    public func normalize(_ text: String) -> NormalizedText {
+        var copy = text
+        return copy.withUTF8 { normalize($0) }
+    }
+
+    public func normalize(_ input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+        var result = NormalizedText()
+        let n = input.count
+        result.bytes.reserveCapacity(n)
+        result.originalStart.reserveCapacity(n)
+        result.originalEnd.reserveCapacity(n)
+        var folded: [UInt32] = []
+        folded.reserveCapacity(8)
+        var previousWasHan = false
+        var i = 0
+        while i < n {
+            let (scalar, length, valid) = UTF8Decoding.decode(input, at: i)
+            if !valid { result.invalidSequences += 1 }
+            if previousWasHan, scalar == 0x28 || scalar == 0xFF08,
+               let annotationEnd = Self.pinyinAnnotationEnd(input, openingAt: i, length: length) {
+                result.annotationsRemoved += 1
+                i = annotationEnd
+                previousWasHan = false
+                continue
+            }
+            previousWasHan = CharClass.isHan(scalar)
+            folded.removeAll(keepingCapacity: true)
+            folder.fold(scalar, into: &folded)
+            let start = Int32(i), end = Int32(i + length)
+            for v in folded {
+                let before = result.bytes.count
+                UTF8Decoding.append(v, to: &result.bytes)
+                for _ in before..<result.bytes.count {
+                    result.originalStart.append(start)
+                    result.originalEnd.append(end)
+                }
+            }
+            i += length
+        }
+        return result
+    }
+
+    /// Pinyin letters: a–z, ü, and the vowels (and n, m) with tone marks.
+    /// Returns 2 for a letter carrying a tone mark, 1 for a plain letter, 0 otherwise.
+    @inline(__always)
+    static func pinyinLetterClass(_ v: UInt32) -> Int {
+        if v >= 0x61 && v <= 0x7A { return 1 }
+        switch v {
+        case 0xFC: return 1  // ü
+        case 0x101, 0xE1, 0x1CE, 0xE0,  // ā á ǎ à
+             0x113, 0xE9, 0x11B, 0xE8,  // ē é ě è
+             0x12B, 0xED, 0x1D0, 0xEC,  // ī í ǐ ì
+             0x14D, 0xF3, 0x1D2, 0xF2,  // ō ó ǒ ò
+             0x16B, 0xFA, 0x1D4, 0xF9,  // ū ú ǔ ù
+             0x1D6, 0x1D8, 0x1DA, 0x1DC,  // ǖ ǘ ǚ ǜ
+             0x144, 0x148, 0x1F9, 0x1E3F:  // ń ň ǹ ḿ
+            return 2
+        default: return 0
+        }
+    }
+
+    /// If a pinyin annotation opens at `i` (an opening parenthesis of `length` bytes),
+    /// returns the index just past its closing parenthesis.
+    static func pinyinAnnotationEnd(_ input: UnsafeBufferPointer<UInt8>, openingAt i: Int, length: Int) -> Int? {
+        var j = i + length
+        var letters = 0
+        var toneMarks = 0
+        while j < input.count, letters <= 7 {
+            let (v, len, _) = UTF8Decoding.decode(input, at: j)
+            if v == 0x29 || v == 0xFF09 {
+                return letters >= 1 && toneMarks >= 1 ? j + len : nil
+            }
+            switch pinyinLetterClass(v) {
+            case 1: letters += 1
+            case 2: letters += 1; toneMarks += 1
+            default: return nil
+            }
+            j += len
+        }
+        return nil
+    }
+}

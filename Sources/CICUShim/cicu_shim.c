@@ -1,0 +1,120 @@
+#include "cicu_shim.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+#include <unicode/utrans.h>
+#include <unicode/unorm2.h>
+
+struct cicu_word_breaker {
+    UBreakIterator *iterator;
+    UText *text;  // reused across calls: utext_openUTF8 can re-point an existing UText
+};
+
+cicu_word_breaker *cicu_word_breaker_open(const char *locale, int32_t *error) {
+    UErrorCode status = U_ZERO_ERROR;
+    UBreakIterator *iterator = ubrk_open(UBRK_WORD, locale, NULL, 0, &status);
+    if (U_FAILURE(status)) {
+        if (error) *error = (int32_t)status;
+        return NULL;
+    }
+    cicu_word_breaker *breaker = calloc(1, sizeof(cicu_word_breaker));
+    if (!breaker) {
+        ubrk_close(iterator);
+        if (error) *error = (int32_t)U_MEMORY_ALLOCATION_ERROR;
+        return NULL;
+    }
+    breaker->iterator = iterator;
+    if (error) *error = 0;
+    return breaker;
+}
+
+void cicu_word_breaker_close(cicu_word_breaker *breaker) {
+    if (!breaker) return;
+    if (breaker->text) utext_close(breaker->text);
+    ubrk_close(breaker->iterator);
+    free(breaker);
+}
+
+int32_t cicu_word_breaker_segment(cicu_word_breaker *breaker,
+                                  const uint8_t *text, int32_t length,
+                                  int32_t *starts, int32_t *ends, int32_t *statuses,
+                                  int32_t capacity) {
+    UErrorCode status = U_ZERO_ERROR;
+    breaker->text = utext_openUTF8(breaker->text, (const char *)text, length, &status);
+    if (U_FAILURE(status)) return -(int32_t)status;
+    ubrk_setUText(breaker->iterator, breaker->text, &status);
+    if (U_FAILURE(status)) return -(int32_t)status;
+    int32_t count = 0;
+    int32_t start = ubrk_first(breaker->iterator);
+    for (int32_t end = ubrk_next(breaker->iterator); end != UBRK_DONE;
+         start = end, end = ubrk_next(breaker->iterator)) {
+        if (count >= capacity) break;
+        starts[count] = start;
+        ends[count] = end;
+        statuses[count] = ubrk_getRuleStatus(breaker->iterator);
+        count++;
+    }
+    return count;
+}
+
+int32_t cicu_nfkc_casefold(const uint16_t *text, int32_t length,
+                           uint16_t *output, int32_t capacity) {
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *normalizer = unorm2_getNFKCCasefoldInstance(&status);
+    if (U_FAILURE(status)) return -(int32_t)status;
+    int32_t written = unorm2_normalize(normalizer, (const UChar *)text, length,
+                                       (UChar *)output, capacity, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR) return written;
+    if (U_FAILURE(status)) return -(int32_t)status;
+    return written;
+}
+
+struct cicu_transliterator {
+    UTransliterator *transliterator;
+};
+
+cicu_transliterator *cicu_transliterator_open(const char *identifier, int32_t *error) {
+    UChar id[128];
+    size_t n = strlen(identifier);
+    if (n >= sizeof(id) / sizeof(id[0])) {
+        if (error) *error = (int32_t)U_ILLEGAL_ARGUMENT_ERROR;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) id[i] = (UChar)(unsigned char)identifier[i];
+    UErrorCode status = U_ZERO_ERROR;
+    UTransliterator *t = utrans_openU(id, (int32_t)n, UTRANS_FORWARD, NULL, 0, NULL, &status);
+    if (U_FAILURE(status)) {
+        if (error) *error = (int32_t)status;
+        return NULL;
+    }
+    cicu_transliterator *result = calloc(1, sizeof(cicu_transliterator));
+    if (!result) {
+        utrans_close(t);
+        if (error) *error = (int32_t)U_MEMORY_ALLOCATION_ERROR;
+        return NULL;
+    }
+    result->transliterator = t;
+    if (error) *error = 0;
+    return result;
+}
+
+void cicu_transliterator_close(cicu_transliterator *transliterator) {
+    if (!transliterator) return;
+    utrans_close(transliterator->transliterator);
+    free(transliterator);
+}
+
+int32_t cicu_transliterate(cicu_transliterator *transliterator,
+                           const uint16_t *text, int32_t length,
+                           uint16_t *output, int32_t capacity) {
+    if (length > capacity) return -(int32_t)U_BUFFER_OVERFLOW_ERROR;
+    memcpy(output, text, (size_t)length * sizeof(uint16_t));
+    int32_t textLength = length;
+    int32_t limit = length;
+    UErrorCode status = U_ZERO_ERROR;
+    utrans_transUChars(transliterator->transliterator, (UChar *)output, &textLength,
+                       capacity, 0, &limit, &status);
+    if (U_FAILURE(status)) return -(int32_t)status;
+    return textLength;
+}

@@ -1,0 +1,5 @@
+// Pulled in only by the C shim (CICUShim); no Swift module imports this.
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+#include <unicode/utrans.h>
+#include <unicode/unorm2.h>

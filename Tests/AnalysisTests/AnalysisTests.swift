@@ -1,0 +1,156 @@
+import Testing
+import CICUShim
+@testable import Analysis
+
+/// Checks a token stream as parallel arrays, like Lucene's assertAnalyzesTo.
+func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], kinds: [TokenKind]? = nil,
+                  positions: [Int32]? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(analyzed.terms == terms, sourceLocation: sourceLocation)
+    if let kinds { #expect(analyzed.tokens.map(\.kind) == kinds, sourceLocation: sourceLocation) }
+    if let positions { #expect(analyzed.tokens.map(\.position) == positions, sourceLocation: sourceLocation) }
+    // Offsets always point at original text that folds to the term.
+    let bytes = Array(original.utf8)
+    let normalizer = Normalizer()
+    for token in analyzed.tokens {
+        let slice = String(decoding: bytes[Int(token.start)..<Int(token.end)], as: UTF8.self)
+        #expect(normalizer.normalize(slice).string == analyzed.term(token), "offsets of \(analyzed.term(token))", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct NormalizerTests {
+    let normalizer = Normalizer()
+
+    @Test func removesPinyinAnnotations() {
+        let n = normalizer.normalize("經(jīng)濟(jì)")
+        #expect(n.string == "经济")
+        #expect(n.annotationsRemoved == 2)
+        #expect(normalizer.normalize("復(fù)工復(fù)產(chǎn)").string == "复工复产")
+        #expect(normalizer.normalize("復（fù）工").string == "复工")
+    }
+
+    @Test func keepsOrdinaryParentheses() {
+        #expect(normalizer.normalize("(一)").string == "(一)")
+        #expect(normalizer.normalize("年(2020)").string == "年(2020)")
+        #expect(normalizer.normalize("（作者單位：西寧）").string == "(作者单位:西宁)")
+        // Pinyin without a tone mark, or after a non-Han character, is not an annotation.
+        #expect(normalizer.normalize("區(qu)").string == "区(qu)")
+        #expect(normalizer.normalize("a(fù)").string == "a(fù)")
+        #expect(normalizer.normalize("經(jīngjìjīngjì)").string == "经(jīngjìjīngjì)")
+    }
+
+    @Test func foldsWidthCaseAndScript() {
+        #expect(normalizer.normalize("ＡＢＣ１２３").string == "abc123")
+        #expect(normalizer.normalize("PM2.5 App").string == "pm2.5 app")
+        #expect(normalizer.normalize("復工復產").string == "复工复产")
+        #expect(normalizer.normalize("園區").string == "园区")
+    }
+
+    @Test func mapsEveryByteBackToItsOriginalCharacter() {
+        let original = "復(fù)工Ａ"
+        let n = normalizer.normalize(original)
+        let bytes = Array(original.utf8)
+        #expect(n.bytes.count == n.originalStart.count)
+        // 复 ← 復 (bytes 0..<3), 工 ← 工 after the 6-byte annotation, a ← Ａ.
+        #expect(n.originalRange(0, 3) == 0..<3)
+        #expect(String(decoding: bytes[n.originalRange(3, 6)], as: UTF8.self) == "工")
+        #expect(String(decoding: bytes[n.originalRange(6, 7)], as: UTF8.self) == "Ａ")
+    }
+
+    @Test func replacesInvalidUTF8() {
+        let bytes: [UInt8] = [0xE5, 0xA4, 0x8D, 0xFF, 0x41]
+        let n = bytes.withUnsafeBufferPointer { normalizer.normalize($0) }
+        #expect(n.string == "复\u{FFFD}a")
+        #expect(n.invalidSequences == 1)
+    }
+}
+
+@Suite struct TraditionalToSimplifiedTableTests {
+    /// The generated table must agree with ICU's transliterator, character by character.
+    @Test func tableMatchesICU() throws {
+        var error: Int32 = 0
+        let t = try #require(cicu_transliterator_open("Traditional-Simplified", &error))
+        defer { cicu_transliterator_close(t) }
+        #expect(traditionalToSimplified.count > 2500)
+        var checked = 0
+        for (from, to) in traditionalToSimplified {
+            let input = Array(String(Unicode.Scalar(from)!).utf16)
+            var out = [UInt16](repeating: 0, count: 16)
+            let n = cicu_transliterate(t, input, Int32(input.count), &out, 16)
+            #expect(String(decoding: out[0..<Int(max(n, 0))], as: UTF16.self) == String(Unicode.Scalar(to)!))
+            checked += 1
+        }
+        #expect(checked == traditionalToSimplified.count)
+    }
+}
+
+@Suite struct WordBreakerTests {
+    @Test func segmentsASentenceOfTheSeed() throws {
+        let breaker = try WordBreaker()
+        let text = "有序推动复工复产"
+        let words = breaker.segments(text).filter { $0.status >= 100 }.map {
+            String(decoding: Array(text.utf8)[$0.start..<$0.end], as: UTF8.self)
+        }
+        #expect(words.joined() == text)
+        #expect(words.count >= 3)
+    }
+
+    @Test func cutsLongHanRunsIntoBoundedWindows() throws {
+        let breaker = try WordBreaker()
+        let text = String(repeating: "经济社会发展", count: 2000)
+        var covered = 0
+        var previousEnd = 0
+        var copy = text
+        copy.withUTF8 { buffer in
+            breaker.segment(buffer) { s in
+                #expect(s.start == previousEnd)
+                previousEnd = s.end
+                covered += s.end - s.start
+            }
+        }
+        #expect(covered == text.utf8.count)
+    }
+}
+
+@Suite struct AnalyzerTests {
+    let analyzer = try! Analyzer()
+
+    @Test func emitsBigramsUnigramAndLongWords() {
+        let text = "工業園區"
+        let a = analyzer.analyze(text)
+        // Bigrams at each character, the run's last character as a unigram, and ICU's
+        // four-character word (if ICU keeps it whole) at position 0.
+        let subwords = a.tokens.filter { $0.kind == .subword }
+        #expect(subwords.map { a.term($0) } == ["工业", "业园", "园区", "区"])
+        #expect(subwords.map(\.position) == [0, 1, 2, 3])
+        assertTokens(a, original: text, terms: a.terms)
+    }
+
+    @Test func keepsNumbersAndLatinWords() {
+        let text = "規模以上工業企業復工復產率達到100%，PM2.5 App"
+        let a = analyzer.analyze(text)
+        let nonHan = a.tokens.filter { $0.kind == .number || $0.kind == .latin }
+        #expect(nonHan.map { a.term($0) } == ["100", "pm2.5", "app"])
+        #expect(nonHan.map(\.kind) == [.number, .latin, .latin])
+        assertTokens(a, original: text, terms: a.terms)
+    }
+
+    @Test func annotatedAndPlainTextAnalyseAlike() {
+        let annotated = analyzer.analyze("有序推動復(fù)工復(fù)產(chǎn)")
+        let plain = analyzer.analyze("有序推动复工复产")
+        #expect(annotated.terms == plain.terms)
+        #expect(annotated.tokens.map(\.position) == plain.tokens.map(\.position))
+        assertTokens(annotated, original: "有序推動復(fù)工復(fù)產(chǎn)", terms: plain.terms)
+    }
+
+    @Test func offsetsSurviveAstralCharactersAndSpaces() {
+        let text = "𠀀 中文  abc"
+        let a = analyzer.analyze(text)
+        assertTokens(a, original: text, terms: ["𠀀", "中文", "文", "abc"], positions: [0, 1, 2, 3])
+    }
+
+    @Test func nonAdjacentHanCharactersDoNotFormBigrams() {
+        let a = analyzer.analyze("复工，复产")
+        #expect(a.terms.filter { $0 == "工复" }.isEmpty)
+        #expect(a.terms.contains("工"))
+    }
+}
