@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "SearchCLI",
             dependencies: [
-                "Search", "Index", "Analysis",
+                "Search", "Index", "IndexFormat", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

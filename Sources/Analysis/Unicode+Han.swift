@@ -1,9 +1,9 @@
 /// Character classes the analysis chain needs, decided on Unicode scalar values.
-enum CharClass {
+public enum CharClass {
     /// Han ideographs (CJK Unified Ideographs, extensions A–H, compatibility ideographs)
     /// and 〇. These are indexed character by character (see `Analyzer`).
     @inline(__always)
-    static func isHan(_ v: UInt32) -> Bool {
+    public static func isHan(_ v: UInt32) -> Bool {
         switch v {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x323AF, 0xF900...0xFAFF,
              0x2F800...0x2FA1F, 0x3007:
@@ -16,7 +16,7 @@ enum CharClass {
     /// Places where a text may be cut into segmentation windows without splitting a word:
     /// white space and punctuation (after NFKC folding most full-width punctuation is ASCII).
     @inline(__always)
-    static func isWindowBreak(_ v: UInt32) -> Bool {
+    public static func isWindowBreak(_ v: UInt32) -> Bool {
         if v < 0x80 {
             let b = UInt8(v)
             let isDigit = b >= 0x30 && b <= 0x39
@@ -91,3 +91,4 @@ public enum UTF8Decoding {
         v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4
     }
 }
+

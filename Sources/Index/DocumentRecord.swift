@@ -1,0 +1,113 @@
+import IndexFormat
+
+/// How a document's text is obtained from its source file (needed again for snippets).
+public enum SourceFormat: UInt8, Sendable {
+    /// The whole file is the text (`.txt`, `.md`).
+    case plain = 0
+    /// One line of a `.jsonl` collection: BEIR `{"_id","title","text"}` or pyserini `{"id","contents"}`.
+    case jsonLine = 1
+}
+
+/// What the index stores per document.
+public struct DocumentRecord: Sendable, Equatable {
+    /// Absolute path of the source file.
+    public var file: String
+    /// The document's id inside a `.jsonl` collection; empty for a plain file.
+    public var collectionID: String
+    /// The identifier written in TREC runs: the collection id, or the path relative to the indexed root.
+    public var docID: String
+    public var title: String
+    public var format: SourceFormat
+    /// Size and modification time (ns since 1970) of the source file when it was indexed.
+    public var fileSize: UInt64
+    public var modified: Int64
+    /// Content hash of the document's bytes (the file, or its line).
+    public var contentHash: UInt64
+    /// Where the document's bytes are inside the file (a line of a collection).
+    public var sourceOffset: UInt64
+    public var sourceLength: UInt64
+    /// Number of tokens, the length BM25 normalises by.
+    public var length: UInt32
+
+    public init(file: String, collectionID: String, docID: String, title: String, format: SourceFormat,
+                fileSize: UInt64, modified: Int64, contentHash: UInt64, sourceOffset: UInt64,
+                sourceLength: UInt64, length: UInt32) {
+        self.file = file
+        self.collectionID = collectionID
+        self.docID = docID
+        self.title = title
+        self.format = format
+        self.fileSize = fileSize
+        self.modified = modified
+        self.contentHash = contentHash
+        self.sourceOffset = sourceOffset
+        self.sourceLength = sourceLength
+        self.length = length
+    }
+
+    /// The document's path: the file, or `FILE#ID` for a line of a collection.
+    public var path: String { collectionID.isEmpty ? file : file + "#" + collectionID }
+
+    func encode(into w: inout ByteWriter) {
+        w.string(file)
+        w.string(collectionID)
+        w.string(docID)
+        w.string(title)
+        w.u8(format.rawValue)
+        w.varint(fileSize)
+        w.u64(UInt64(bitPattern: modified))
+        w.u64(contentHash)
+        w.varint(sourceOffset)
+        w.varint(sourceLength)
+        w.varint(UInt64(length))
+    }
+
+    static func decode(_ r: inout ByteReader) throws -> DocumentRecord {
+        let file = try r.string()
+        let collectionID = try r.string()
+        let docID = try r.string()
+        let title = try r.string()
+        guard let format = SourceFormat(rawValue: try r.u8()) else { throw r.corrupt("unknown source format") }
+        let fileSize = try r.varint()
+        let modified = Int64(bitPattern: try r.u64())
+        let contentHash = try r.u64()
+        let sourceOffset = try r.varint()
+        let sourceLength = try r.varint()
+        let length = try r.varint(max: Int(UInt32.max))
+        return DocumentRecord(file: file, collectionID: collectionID, docID: docID, title: title, format: format,
+                              fileSize: fileSize, modified: modified, contentHash: contentHash,
+                              sourceOffset: sourceOffset, sourceLength: sourceLength, length: UInt32(length))
+    }
+}
+
+/// A fast non-cryptographic 64-bit content hash (8 bytes a step, multiply-xorshift mixing).
+public enum ContentHash {
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var i = 0
+        let n = bytes.count
+        @inline(__always) func mix(_ v: UInt64) -> UInt64 {
+            var x = v
+            x ^= x >> 32
+            x &*= 0xD6E8_FEB8_6659_FD93
+            x ^= x >> 32
+            return x
+        }
+        while i + 8 <= n {
+            let w = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            h = (h ^ mix(w)) &* 0x9FB2_1C65_1E98_DF25
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ mix(tail ^ 0xFF)) &* 0x9FB2_1C65_1E98_DF25
+        return mix(h)
+    }
+
+    public static func hash(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { hash($0) } }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import IndexFormat
+
+/// A file found under an indexed root.
+public struct SourceFile: Sendable {
+    public enum Kind: Sendable { case plain, collection }
+    /// Absolute path.
+    public var path: String
+    /// The root it was found under (absolute); DOCIDs of plain files are relative to it.
+    public var root: String
+    public var size: UInt64
+    public var modified: Int64
+    public var kind: Kind
+}
+
+/// A document read from a source file: its metadata and the text to analyse.
+public struct SourceDocument {
+    public var record: DocumentRecord
+    public var text: [UInt8]
+}
+
+/// Finds indexable files and turns them into documents.
+public enum DocumentSource {
+    public static let plainExtensions: Set<String> = ["txt", "md", "markdown"]
+    public static let collectionExtensions: Set<String> = ["jsonl"]
+
+    /// An absolute, symlink-free form of `path`, or nil when it does not exist.
+    public static func absolutePath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func fileKind(_ name: String) -> SourceFile.Kind? {
+        guard let dot = name.lastIndex(of: ".") else { return nil }
+        let ext = name[name.index(after: dot)...].lowercased()
+        if plainExtensions.contains(ext) { return .plain }
+        if collectionExtensions.contains(ext) { return .collection }
+        return nil
+    }
+
+    /// Every indexable file under `roots` (absolute paths; a root may be a file), sorted by
+    /// path. Hidden entries are skipped; symbolic links are followed once (loops are cut).
+    /// `skipped` counts files of other kinds.
+    public static func walk(roots: [String], skipped: inout Int) -> [SourceFile] {
+        var files: [SourceFile] = []
+        var visited = Set<[UInt64]>()
+        func visit(_ path: String, root: String, depth: Int) {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                guard depth < 256, visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
+                guard let names = try? FileSystem.list(path) else { return }
+                for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
+                    visit(path == "/" ? "/" + name : path + "/" + name, root: root, depth: depth + 1)
+                }
+            } else if (st.st_mode & S_IFMT) == S_IFREG {
+                let name = String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...])
+                guard let kind = fileKind(name) else {
+                    skipped += 1
+                    return
+                }
+                let modified = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+                files.append(SourceFile(path: path, root: root, size: UInt64(st.st_size), modified: modified, kind: kind))
+            }
+        }
+        for root in roots {
+            let base = FileSystem.isDirectory(root) ? root : FileSystem.parent(of: root)
+            visit(root, root: base, depth: 0)
+        }
+        files.sort { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        return files
+    }
+
+    /// The title of a plain text: its first Markdown heading, else its first non-empty line.
+    static func title(of text: [UInt8]) -> String {
+        var firstLine: String? = nil
+        var lineStart = 0
+        var linesSeen = 0
+        while lineStart < text.count && linesSeen < 200 {
+            var lineEnd = lineStart
+            while lineEnd < text.count && text[lineEnd] != 0x0A { lineEnd += 1 }
+            let line = String(decoding: text[lineStart..<lineEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.hasPrefix("#") {
+                let heading = line.drop(while: { $0 == "#" }).trimmingCharacters(in: .whitespaces)
+                if !heading.isEmpty { return clip(heading) }
+            } else if firstLine == nil && !line.isEmpty {
+                firstLine = line
+            }
+            lineStart = lineEnd + 1
+            linesSeen += 1
+        }
+        return clip(firstLine ?? "")
+    }
+
+    static func clip(_ s: String, to limit: Int = 120) -> String {
+        s.count > limit ? String(s.prefix(limit)) + "…" : s
+    }
+
+    /// The documents of `file` given its bytes. Collections yield one document per valid
+    /// JSON line; lines that are not documents are counted in `badLines`.
+    public static func documents(of file: SourceFile, bytes: [UInt8], badLines: inout Int) -> [SourceDocument] {
+        switch file.kind {
+        case .plain:
+            let relative = file.path.hasPrefix(file.root + "/") ? String(file.path.dropFirst(file.root.count + 1)) : file.path
+            let record = DocumentRecord(
+                file: file.path, collectionID: "", docID: relative, title: title(of: bytes), format: .plain,
+                fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(bytes),
+                sourceOffset: 0, sourceLength: UInt64(bytes.count), length: 0)
+            return [SourceDocument(record: record, text: bytes)]
+        case .collection:
+            var result: [SourceDocument] = []
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                let line = Array(bytes[lineStart..<lineEnd])
+                if line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) {
+                    if let parsed = parseCollectionLine(line) {
+                        let record = DocumentRecord(
+                            file: file.path, collectionID: parsed.id, docID: parsed.id,
+                            title: parsed.title.isEmpty ? title(of: parsed.text) : clip(parsed.title), format: .jsonLine,
+                            fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(line),
+                            sourceOffset: UInt64(lineStart), sourceLength: UInt64(line.count), length: 0)
+                        result.append(SourceDocument(record: record, text: parsed.text))
+                    } else {
+                        badLines += 1
+                    }
+                }
+                lineStart = lineEnd + 1
+            }
+            return result
+        }
+    }
+
+    /// Parses a BEIR (`_id`, `title`, `text`) or pyserini (`id`, `contents`) line. The text
+    /// indexed is the title, a newline and the body.
+    static func parseCollectionLine(_ line: [UInt8]) -> (id: String, title: String, text: [UInt8])? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
+        let id: String
+        if let s = object["_id"] as? String ?? object["id"] as? String {
+            id = s
+        } else if let n = object["_id"] as? NSNumber ?? object["id"] as? NSNumber {
+            id = n.stringValue
+        } else {
+            return nil
+        }
+        guard !id.isEmpty else { return nil }
+        let title = object["title"] as? String ?? ""
+        guard let body = object["text"] as? String ?? object["contents"] as? String else { return nil }
+        let text = title.isEmpty ? body : title + "\n" + body
+        return (id, title, Array(text.utf8))
+    }
+
+    /// The text of an indexed document, read again from its source (for snippets).
+    /// Nil when the source is gone or no longer holds the document.
+    public static func text(of record: DocumentRecord) -> [UInt8]? {
+        switch record.format {
+        case .plain:
+            return try? FileSystem.read(record.file)
+        case .jsonLine:
+            guard let line = try? FileSystem.read(record.file, offset: record.sourceOffset, length: Int(record.sourceLength)),
+                  let parsed = parseCollectionLine(line), parsed.id == record.collectionID else { return nil }
+            return parsed.text
+        }
+    }
+}

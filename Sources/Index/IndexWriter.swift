@@ -1,0 +1,410 @@
+import Analysis
+import Dispatch
+import Foundation
+import IndexFormat
+
+/// What one `IndexWriter.update` did.
+public struct UpdateReport: Sendable {
+    public var added = 0
+    public var updated = 0
+    public var removed = 0
+    public var unchanged = 0
+    /// Files of kinds that are not indexed.
+    public var skippedFiles = 0
+    /// Lines of collections that are not documents.
+    public var badLines = 0
+    /// Documents that held invalid UTF-8 (decoded with replacement characters).
+    public var invalidUTF8Documents: [String] = []
+    /// Files that could not be read.
+    public var unreadable: [String] = []
+    public var bytesAnalyzed: UInt64 = 0
+    public var segmentsWritten = 0
+    public var segmentsMerged = 0
+    public var seconds = 0.0
+    public var committed = false
+}
+
+public struct IndexOptions: Sendable {
+    /// Threads that analyse documents (ICU word break is the bottleneck).
+    public var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// A worker flushes its in-memory segment past this many bytes, bounding memory.
+    public var flushBytes: Int = 64 << 20
+    /// More live segments than this triggers a merge of the smallest ones.
+    public var maxSegments: Int = 8
+    /// Discard the existing index and build it anew.
+    public var rebuild = false
+
+    public init() {}
+}
+
+/// Creates and updates an index directory. One writer at a time (an advisory lock);
+/// readers are never blocked.
+///
+/// Commit protocol: new segment and deletion files are written under new names and
+/// fsynced; the directory is fsynced; `MANIFEST.tmp` is written, fsynced and renamed over
+/// `MANIFEST`; the directory is fsynced again. Only then are files that no commit names
+/// any more deleted. A crash at any point leaves the previous `MANIFEST` and every file it
+/// names intact; leftovers are removed by the next writer.
+public final class IndexWriter {
+    public let directory: String
+    public let options: IndexOptions
+    private let lock: WriteLock
+    private var manifest: Manifest
+    private let segmentNumberLock = NSLock()
+
+    public static let lockFileName = "LOCK"
+
+    public init(directory: String, options: IndexOptions = IndexOptions()) throws {
+        self.directory = directory
+        self.options = options
+        try FileSystem.makeDirectory(directory)
+        lock = try WriteLock(path: directory + "/" + Self.lockFileName)
+        if options.rebuild {
+            manifest = Manifest()
+            if let old = try? Manifest.load(directory: directory) {
+                manifest.generation = old.generation
+                manifest.nextSegmentNumber = old.nextSegmentNumber
+                manifest.roots = old.roots
+            }
+        } else {
+            manifest = try Manifest.load(directory: directory) ?? Manifest()
+        }
+    }
+
+    /// The roots recorded by earlier updates.
+    public var roots: [String] { manifest.roots }
+
+    private func newSegmentName() -> String {
+        segmentNumberLock.lock()
+        defer { segmentNumberLock.unlock() }
+        let n = manifest.nextSegmentNumber
+        manifest.nextSegmentNumber += 1
+        return "seg_\(n)"
+    }
+
+    /// A unit of analysis work: a file, and for a changed collection the ids to index.
+    private struct WorkItem {
+        var file: SourceFile
+        var onlyIDs: Set<String>?
+    }
+
+    /// Brings the index up to date with the files under `roots` (absolute paths).
+    public func update(roots: [String], progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> UpdateReport {
+        let started = Date()
+        var report = UpdateReport()
+        var oldReader: IndexReader? = nil
+        if !manifest.segments.isEmpty {
+            oldReader = try IndexReader(directory: directory, manifest: manifest)
+        }
+
+        // What the index holds now, by path.
+        struct Existing { var segment: Int; var doc: Int; var record: DocumentRecord }
+        var existing: [String: Existing] = [:]
+        var existingByFile: [String: [String]] = [:]
+        try oldReader?.forEachDocument { s, d, record in
+            existing[record.path] = Existing(segment: s, doc: d, record: record)
+            if record.format == .jsonLine { existingByFile[record.file, default: []].append(record.path) }
+        }
+
+        let files = DocumentSource.walk(roots: roots, skipped: &report.skippedFiles)
+        var work: [WorkItem] = []
+        var toDelete: [(Int, Int)] = []
+        var seenPaths = Set<String>()
+        for file in files {
+            switch file.kind {
+            case .plain:
+                seenPaths.insert(file.path)
+                guard let old = existing[file.path] else {
+                    work.append(WorkItem(file: file, onlyIDs: nil))
+                    continue
+                }
+                if old.record.fileSize == file.size && old.record.modified == file.modified {
+                    report.unchanged += 1
+                } else if let bytes = try? FileSystem.read(file.path), ContentHash.hash(bytes) == old.record.contentHash {
+                    report.unchanged += 1
+                } else {
+                    work.append(WorkItem(file: file, onlyIDs: nil))
+                    toDelete.append((old.segment, old.doc))
+                    report.updated += 1
+                    report.added -= 1  // counted again when analysed
+                }
+            case .collection:
+                let oldPaths = existingByFile[file.path] ?? []
+                for p in oldPaths { seenPaths.insert(p) }
+                if let first = oldPaths.first, let old = existing[first],
+                   old.record.fileSize == file.size && old.record.modified == file.modified {
+                    report.unchanged += oldPaths.count
+                    continue
+                }
+                guard !oldPaths.isEmpty else {
+                    work.append(WorkItem(file: file, onlyIDs: nil))
+                    continue
+                }
+                // A changed collection: compare line by line.
+                guard let bytes = try? FileSystem.read(file.path) else {
+                    report.unreadable.append(file.path)
+                    continue
+                }
+                var bad = 0
+                var changed = Set<String>()
+                for document in DocumentSource.documents(of: file, bytes: bytes, badLines: &bad) {
+                    let path = document.record.path
+                    seenPaths.insert(path)
+                    if let old = existing[path] {
+                        if old.record.contentHash == document.record.contentHash {
+                            // Same text, but the file moved on: re-index so offsets and
+                            // the file's size and time are current.
+                            changed.insert(document.record.collectionID)
+                            toDelete.append((old.segment, old.doc))
+                            report.unchanged += 1
+                            report.added -= 1
+                        } else {
+                            changed.insert(document.record.collectionID)
+                            toDelete.append((old.segment, old.doc))
+                            report.updated += 1
+                            report.added -= 1
+                        }
+                    } else {
+                        changed.insert(document.record.collectionID)
+                    }
+                }
+                work.append(WorkItem(file: file, onlyIDs: changed))
+            }
+        }
+        // Documents under the given roots that are gone.
+        for (path, old) in existing where !seenPaths.contains(path) {
+            if roots.contains(where: { old.record.file == $0 || old.record.file.hasPrefix($0 == "/" ? "/" : $0 + "/") }) {
+                toDelete.append((old.segment, old.doc))
+                report.removed += 1
+            }
+        }
+
+        // Analyse and write new segments, one in-memory segment per worker.
+        let newEntries = try analyze(work, report: &report, progress: progress)
+
+        // Deletions against the old segments.
+        var segments = manifest.segments
+        var deletionSets: [Int: DeletionSet] = [:]
+        for (s, d) in toDelete {
+            var set = deletionSets[s] ?? oldReader!.segments[s].deletions ?? DeletionSet(docCount: segments[s].docCount)
+            set.insert(d)
+            deletionSets[s] = set
+        }
+        var filesToSync: [String] = newEntries.map(\.fileName)
+        for (s, set) in deletionSets.sorted(by: { $0.key < $1.key }) {
+            segments[s].deletionGeneration = Int(manifest.generation) + 1
+            segments[s].deletedCount = set.count
+            let name = segments[s].deletionFileName!
+            try FileSystem.writeAndSync(directory + "/" + name, set.encode())
+            filesToSync.append(name)
+        }
+        segments.append(contentsOf: newEntries)
+        segments.removeAll { $0.deletedCount == $0.docCount }
+
+        let changedSomething = !newEntries.isEmpty || !deletionSets.isEmpty || options.rebuild
+            || Set(manifest.roots) != Set(manifest.roots + roots)
+        guard changedSomething else {
+            report.seconds = Date().timeIntervalSince(started)
+            return report
+        }
+        segments = try mergeIfNeeded(segments, report: &report)
+
+        var next = manifest
+        next.generation += 1
+        next.segments = segments
+        next.commitTime = Int64(Date().timeIntervalSince1970 * 1e9)
+        for r in roots where !next.roots.contains(r) { next.roots.append(r) }
+        try commit(next)
+        report.committed = true
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Writes `next` as the new commit point and removes what no longer belongs.
+    private func commit(_ next: Manifest) throws {
+        try FileSystem.syncDirectory(directory)
+        try FileSystem.writeAtomically(directory + "/" + Manifest.fileName, next.encode())
+        manifest = next
+        removeUnreferencedFiles()
+    }
+
+    /// Deletes files of older commits and leftovers of killed writers.
+    public func removeUnreferencedFiles() {
+        var keep: Set<String> = [Manifest.fileName, Self.lockFileName, "dictionary.txt"]
+        for s in manifest.segments {
+            keep.insert(s.fileName)
+            if let d = s.deletionFileName { keep.insert(d) }
+        }
+        guard let names = try? FileSystem.list(directory) else { return }
+        for name in names where !keep.contains(name) {
+            let ours = name.hasSuffix(".seg") || name.hasSuffix(".del") || name.hasSuffix(".tmp")
+            if ours { FileSystem.remove(directory + "/" + name) }
+        }
+    }
+
+    /// Runs analysis on `options.workers` threads. Each worker owns an `Analyzer` and a
+    /// `SegmentBuilder` and takes every workers-th item, so the result is deterministic.
+    private func analyze(_ work: [WorkItem], report: inout UpdateReport, progress: (@Sendable (Int, UInt64) -> Void)?) throws -> [SegmentEntry] {
+        guard !work.isEmpty else { return [] }
+        let workers = min(options.workers, work.count)
+        final class Shared: @unchecked Sendable {
+            let lock = NSLock()
+            var entries: [[SegmentEntry]]
+            var reports: [UpdateReport]
+            var error: Error?
+            var filesDone = 0
+            var bytesDone: UInt64 = 0
+            init(_ n: Int) {
+                entries = Array(repeating: [], count: n)
+                reports = Array(repeating: UpdateReport(), count: n)
+            }
+        }
+        let shared = Shared(workers)
+        let flushBytes = options.flushBytes
+        nonisolated(unsafe) let unsafeSelf = self
+        nonisolated(unsafe) let items = work
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            do {
+                let analyzer = try Analyzer()
+                var builder = SegmentBuilder()
+                var local = UpdateReport()
+                var entries: [SegmentEntry] = []
+                func flush() throws {
+                    guard !builder.isEmpty else { return }
+                    let name = unsafeSelf.newSegmentName()
+                    let entry = SegmentEntry(name: name, docCount: builder.documentCount, deletionGeneration: 0, deletedCount: 0)
+                    try FileSystem.writeAndSync(unsafeSelf.directory + "/" + entry.fileName, builder.encode())
+                    entries.append(entry)
+                    builder = SegmentBuilder()
+                }
+                var i = w
+                while i < items.count {
+                    let item = items[i]
+                    i += workers
+                    guard let bytes = try? FileSystem.read(item.file.path) else {
+                        local.unreadable.append(item.file.path)
+                        continue
+                    }
+                    var file = item.file
+                    file.size = UInt64(bytes.count)
+                    for document in DocumentSource.documents(of: file, bytes: bytes, badLines: &local.badLines) {
+                        if let only = item.onlyIDs, !only.contains(document.record.collectionID) { continue }
+                        let analyzed = document.text.withUnsafeBufferPointer { analyzer.analyze($0) }
+                        if analyzed.normalized.invalidSequences > 0 { local.invalidUTF8Documents.append(document.record.path) }
+                        builder.add(analyzed, record: document.record)
+                        local.added += 1
+                        local.bytesAnalyzed += UInt64(document.text.count)
+                    }
+                    if builder.memoryUsage > flushBytes { try flush() }
+                    if let progress {
+                        shared.lock.lock()
+                        shared.filesDone += 1
+                        shared.bytesDone += UInt64(bytes.count)
+                        let (f, b) = (shared.filesDone, shared.bytesDone)
+                        shared.lock.unlock()
+                        progress(f, b)
+                    }
+                }
+                try flush()
+                shared.lock.lock()
+                shared.entries[w] = entries
+                shared.reports[w] = local
+                shared.lock.unlock()
+            } catch {
+                shared.lock.lock()
+                shared.error = shared.error ?? error
+                shared.lock.unlock()
+            }
+        }
+        if let error = shared.error { throw error }
+        for r in shared.reports {
+            report.added += r.added
+            report.badLines += r.badLines
+            report.invalidUTF8Documents += r.invalidUTF8Documents
+            report.unreadable += r.unreadable
+            report.bytesAnalyzed += r.bytesAnalyzed
+        }
+        let entries = shared.entries.flatMap { $0 }
+        report.segmentsWritten = entries.count
+        return entries
+    }
+
+    /// Keeps the number of segments bounded: past `maxSegments`, the smallest segments
+    /// (by live documents) are merged into one, dropping their deleted documents.
+    private func mergeIfNeeded(_ segments: [SegmentEntry], report: inout UpdateReport) throws -> [SegmentEntry] {
+        guard segments.count > options.maxSegments else { return segments }
+        let bySize = segments.indices.sorted {
+            (segments[$0].docCount - segments[$0].deletedCount) < (segments[$1].docCount - segments[$1].deletedCount)
+        }
+        let mergeCount = segments.count - options.maxSegments / 2 + 1
+        let chosen = Set(bySize.prefix(mergeCount))
+        let ordered = segments.indices.filter { chosen.contains($0) }
+        var views: [SegmentView] = []
+        for i in ordered {
+            let entry = segments[i]
+            let reader = try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName, verifyChecksum: true)
+            var deletions: DeletionSet? = nil
+            if let d = entry.deletionFileName {
+                deletions = try DeletionSet.decode(try FileSystem.read(directory + "/" + d), name: d, docCount: entry.docCount)
+            }
+            views.append(SegmentView(entry: entry, reader: reader, deletions: deletions))
+        }
+        let merged = try SegmentMerger.merge(views, name: newSegmentName(), directory: directory)
+        report.segmentsMerged += views.count
+        var result: [SegmentEntry] = []
+        for (i, entry) in segments.enumerated() {
+            if i == ordered.first, let merged { result.append(merged) }
+            if !chosen.contains(i) { result.append(entry) }
+        }
+        return result
+    }
+}
+
+/// Merges segments into one, renumbering documents and dropping deleted ones.
+enum SegmentMerger {
+    static func merge(_ views: [SegmentView], name: String, directory: String) throws -> SegmentEntry? {
+        var encoder = SegmentEncoder()
+        var docMaps: [[Int]] = []
+        var next = 0
+        for view in views {
+            var map = [Int](repeating: -1, count: view.reader.docCount)
+            for doc in 0..<view.reader.docCount where !view.isDeleted(doc) {
+                encoder.addDocument(try view.reader.document(doc))
+                map[doc] = next
+                next += 1
+            }
+            docMaps.append(map)
+        }
+        guard next > 0 else { return nil }
+        // k-way merge of the sorted term lists.
+        var cursors = [Int](repeating: 0, count: views.count)
+        var positions: [Int32] = []
+        while true {
+            var smallest: UnsafeRawBufferPointer? = nil
+            for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
+                let t = try view.reader.termBytes(cursors[k])
+                if smallest == nil || SegmentReader.compare(t, smallest!) < 0 { smallest = t }
+            }
+            guard let term = smallest else { break }
+            let termCopy = Array(term)
+            encoder.beginTerm(termCopy)
+            try termCopy.withUnsafeBytes { key in
+                for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
+                    guard SegmentReader.compare(try view.reader.termBytes(cursors[k]), key) == 0 else { continue }
+                    var postings = try view.reader.postings(cursors[k])
+                    while try postings.next() {
+                        let mapped = docMaps[k][postings.doc]
+                        guard mapped >= 0 else { continue }
+                        try postings.positions(into: &positions)
+                        encoder.addPosting(doc: mapped, positions: positions)
+                    }
+                    cursors[k] += 1
+                }
+            }
+            encoder.endTerm()
+        }
+        let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
+        try FileSystem.writeAndSync(directory + "/" + entry.fileName, encoder.finish())
+        return entry
+    }
+}

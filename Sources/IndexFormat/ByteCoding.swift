@@ -1,0 +1,148 @@
+/// A damaged or foreign index file. Decoding never traps on bad bytes: it throws this.
+public struct CorruptIndexError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var reason: String
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String {
+        "index file \(file) is corrupt: \(reason); run `search index --rebuild` to recreate the index from the documents"
+    }
+}
+
+/// Appends little-endian integers, LEB128 varints and length-prefixed strings.
+public struct ByteWriter: Sendable {
+    public var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    public var count: Int { bytes.count }
+
+    @inline(__always)
+    public mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    @inline(__always)
+    public mutating func varint(_ value: Int) { varint(UInt64(value)) }
+
+    @inline(__always)
+    public mutating func u8(_ value: UInt8) { bytes.append(value) }
+
+    public mutating func u32(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func u64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func f64(_ value: Double) { u64(value.bitPattern) }
+
+    public mutating func string(_ value: String) {
+        var v = value
+        v.withUTF8 { utf8 in
+            varint(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    public mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+}
+
+/// Reads what `ByteWriter` wrote from a borrowed buffer, checking every bound.
+/// The buffer must outlive the reader (it is a view into a mapped file or an array).
+public struct ByteReader {
+    public let buffer: UnsafeRawBufferPointer
+    public var offset: Int
+    public let file: String
+
+    public init(_ buffer: UnsafeRawBufferPointer, offset: Int = 0, file: String) {
+        self.buffer = buffer
+        self.offset = offset
+        self.file = file
+    }
+
+    public var isAtEnd: Bool { offset >= buffer.count }
+    public var remaining: Int { buffer.count - offset }
+
+    public func corrupt(_ reason: String) -> CorruptIndexError {
+        CorruptIndexError(file: file, reason: reason)
+    }
+
+    @inline(__always)
+    public mutating func varint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < buffer.count else { throw corrupt("varint runs past the end at byte \(offset)") }
+            let b = buffer[offset]
+            offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { throw corrupt("varint too long at byte \(offset)") }
+        }
+    }
+
+    /// A varint that must fit in `Int` and be at most `limit`.
+    @inline(__always)
+    public mutating func varint(max limit: Int) throws -> Int {
+        let v = try varint()
+        guard v <= UInt64(limit) else { throw corrupt("value \(v) out of range (max \(limit)) at byte \(offset)") }
+        return Int(v)
+    }
+
+    public mutating func u8() throws -> UInt8 {
+        guard offset < buffer.count else { throw corrupt("unexpected end at byte \(offset)") }
+        defer { offset += 1 }
+        return buffer[offset]
+    }
+
+    public mutating func u32() throws -> UInt32 {
+        guard offset + 4 <= buffer.count else { throw corrupt("unexpected end at byte \(offset)") }
+        defer { offset += 4 }
+        return UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    public mutating func u64() throws -> UInt64 {
+        guard offset + 8 <= buffer.count else { throw corrupt("unexpected end at byte \(offset)") }
+        defer { offset += 8 }
+        return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    public mutating func f64() throws -> Double { Double(bitPattern: try u64()) }
+
+    public mutating func bytes(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, offset + count <= buffer.count else { throw corrupt("a field of \(count) bytes runs past the end at byte \(offset)") }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
+    }
+
+    public mutating func string() throws -> String {
+        let n = try varint(max: buffer.count)
+        let raw = try bytes(n)
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// A little-endian UInt32 at an absolute position, bounds-checked.
+    @inline(__always)
+    public func u32(at position: Int) throws -> UInt32 {
+        guard position >= 0, position + 4 <= buffer.count else { throw corrupt("read at \(position) out of bounds") }
+        return UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+    }
+
+    @inline(__always)
+    public func u64(at position: Int) throws -> UInt64 {
+        guard position >= 0, position + 8 <= buffer.count else { throw corrupt("read at \(position) out of bounds") }
+        return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+    }
+}

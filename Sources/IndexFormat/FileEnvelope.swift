@@ -1,0 +1,54 @@
+/// Every index file is wrapped the same way (Lucene's codec discipline):
+///
+///     header:  magic "CZSX" (4 bytes) · kind (4 ASCII bytes) · format version (u32)
+///     body
+///     footer:  body length (u64) · CRC-32 of header+body (u32) · magic "XSZC" (4 bytes)
+///
+/// The header tells a foreign or too-new file from a damaged one; the footer tells a
+/// truncated or extended file, and the checksum any flipped byte.
+public enum FileEnvelope {
+    public static let magic: [UInt8] = Array("CZSX".utf8)
+    public static let footerMagic: [UInt8] = Array("XSZC".utf8)
+    public static let headerSize = 12
+    public static let footerSize = 16
+    public static let version: UInt32 = 1
+
+    /// Wraps a body into a complete file image.
+    public static func wrap(kind: String, body: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: body.count + headerSize + footerSize)
+        w.append(magic)
+        w.append(Array(kind.utf8.prefix(4)))
+        w.u32(version)
+        w.append(body)
+        let crc = CRC32.checksum(w.bytes)
+        w.u64(UInt64(body.count))
+        w.u32(crc)
+        w.append(footerMagic)
+        return w.bytes
+    }
+
+    /// Checks header and footer (and, when `verifyChecksum`, the CRC) and returns the
+    /// body's byte range within `file`.
+    public static func open(_ file: UnsafeRawBufferPointer, kind: String, name: String,
+                            verifyChecksum: Bool) throws -> Range<Int> {
+        let fail = { (reason: String) in CorruptIndexError(file: name, reason: reason) }
+        guard file.count >= headerSize + footerSize else { throw fail("file is truncated (\(file.count) bytes)") }
+        guard Array(file[0..<4]) == magic else { throw fail("not an index file (bad magic)") }
+        guard Array(file[4..<8]) == Array(kind.utf8) else { throw fail("wrong file kind (expected \(kind))") }
+        let reader = ByteReader(file, file: name)
+        let version = try reader.u32(at: 8)
+        guard version == Self.version else {
+            throw fail(version > Self.version ? "written by a newer version (format \(version))" : "unsupported format \(version)")
+        }
+        let footer = file.count - footerSize
+        guard Array(file[(footer + 12)..<(footer + 16)]) == footerMagic else { throw fail("footer missing: file truncated or extended") }
+        let bodyLength = try reader.u64(at: footer)
+        guard bodyLength == UInt64(footer - headerSize) else { throw fail("length mismatch: file truncated or extended") }
+        if verifyChecksum {
+            let stored = try reader.u32(at: footer + 8)
+            let actual = CRC32.checksum(UnsafeRawBufferPointer(rebasing: file[0..<footer]))
+            guard stored == actual else { throw fail("checksum mismatch") }
+        }
+        return headerSize..<footer
+    }
+}

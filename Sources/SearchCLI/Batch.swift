@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Index
+import IndexFormat
+import Search
+
+enum BatchFormat: String, ExpressibleByArgument, CaseIterable {
+    case json, trec
+}
+
+extension SearchCommand {
+    struct Batch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Answer one query a line (QUERY or QID<TAB>QUERY) from FILE or stdin.",
+            discussion: """
+            json writes one object a line: {qid,query,total,exact,hits:[…]}. trec writes \
+            `QID Q0 DOCID RANK SCORE search` lines for trec_eval. Without a QID the line number is the id.
+            """
+        )
+
+        @OptionGroup var location: IndexLocation
+
+        @Option(name: .short, help: "Hits per query.")
+        var k: Int = 10
+
+        @Option(name: .long, help: "Output format: json or trec.")
+        var format: BatchFormat = .json
+
+        @Flag(name: .long, help: "Leave snippets out of JSON (faster: no document is read).")
+        var noSnippets = false
+
+        @Argument(help: "The query file (default: stdin).")
+        var file: String?
+
+        func run() throws {
+            let reader = try openIndex(location)
+            let searcher = try Searcher(reader: reader)
+            let printer = HitPrinter(color: false, snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
+            let input: FileHandle
+            if let file {
+                guard let h = FileHandle(forReadingAtPath: file) else { throw UserError("\(file): cannot open") }
+                input = h
+            } else {
+                input = FileHandle.standardInput
+            }
+            let data = input.readDataToEndOfFile()
+            var output = ""
+            var anyMatch = false
+            var lineNumber = 0
+            for rawLine in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+                lineNumber += 1
+                let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                let qid: String, query: String
+                if let tab = line.firstIndex(of: "\t") {
+                    qid = String(line[..<tab])
+                    query = String(line[line.index(after: tab)...])
+                } else {
+                    qid = String(lineNumber)
+                    query = String(line)
+                }
+                let plan = QueryPlan(query: query, analyzer: searcher.analyzer)
+                let result = try searcher.search(plan, query: query, k: k)
+                if result.total > 0 { anyMatch = true }
+                switch format {
+                case .json:
+                    output += printer.json(result, plan: plan, qid: qid, withSnippets: !noSnippets) + "\n"
+                case .trec:
+                    for hit in result.hits {
+                        let docid = hit.record.docID.replacingOccurrences(of: " ", with: "_")
+                        output += "\(qid) Q0 \(docid) \(hit.rank) \(String(format: "%.6f", hit.score)) search\n"
+                    }
+                }
+                if output.utf8.count > 1 << 16 {
+                    FileHandle.standardOutput.write(Data(output.utf8))
+                    output = ""
+                }
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+            if !anyMatch { throw ExitCode(Status.noMatch) }
+        }
+    }
+}

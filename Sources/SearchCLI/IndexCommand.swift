@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Index
+import IndexFormat
+
+extension SearchCommand {
+    struct IndexCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "index",
+            abstract: "Create or update the index from folders and files (.txt, .md, .jsonl).",
+            discussion: """
+            Only new and changed files are analysed (size and modification time, then content \
+            hash); documents whose files are gone are removed. Without PATH, the roots indexed \
+            before are updated, or ./corpus for a new index.
+            """
+        )
+
+        @OptionGroup var location: IndexLocation
+
+        @Flag(name: .long, help: "Discard the index and build it again from the documents.")
+        var rebuild = false
+
+        @Option(name: .long, help: "Analysis threads (default: one per core).")
+        var threads: Int?
+
+        @Argument(help: "Folders or files to index.")
+        var paths: [String] = []
+
+        func run() throws {
+            var options = IndexOptions()
+            options.rebuild = rebuild
+            if let threads { options.workers = max(1, threads) }
+            let writer = try IndexWriter(directory: location.index, options: options)
+            var roots: [String] = []
+            let given = paths.isEmpty ? (writer.roots.isEmpty ? ["corpus"] : writer.roots) : paths
+            for p in given {
+                guard let abs = DocumentSource.absolutePath(p) else {
+                    throw UserError("\(p): no such file or directory")
+                }
+                roots.append(abs)
+            }
+            let report = try writer.update(roots: roots)
+            for path in report.invalidUTF8Documents.prefix(20) {
+                stderrLine("search: warning: \(displayPath(path)) is not valid UTF-8; decoded with replacement characters")
+            }
+            for path in report.unreadable.prefix(20) {
+                stderrLine("search: warning: could not read \(displayPath(path))")
+            }
+            print(Self.summary(report))
+        }
+
+        static func summary(_ r: UpdateReport) -> String {
+            let mb = Double(r.bytesAnalyzed) / 1_000_000
+            let rate = r.seconds > 0 ? mb / r.seconds : 0
+            var s = "added \(max(0, r.added)), updated \(r.updated), removed \(r.removed), unchanged \(r.unchanged)"
+            if r.skippedFiles > 0 { s += ", skipped \(r.skippedFiles) other files" }
+            if r.badLines > 0 { s += ", \(r.badLines) collection lines not documents" }
+            s += String(format: " in %.2f s (%.1f MB analysed, %.1f MB/s)", r.seconds, mb, rate)
+            return s
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what the index holds.")
+        @OptionGroup var location: IndexLocation
+
+        func run() throws {
+            let reader = try IndexReader.open(directory: location.index)
+            var bytes = 0
+            var terms = 0
+            for s in reader.segments {
+                terms += s.reader.termCount
+            }
+            for name in (try? FileSystem.list(location.index)) ?? [] {
+                var st = stat()
+                if stat(location.index + "/" + name, &st) == 0 { bytes += Int(st.st_size) }
+            }
+            let date = Date(timeIntervalSince1970: Double(reader.manifest.commitTime) / 1e9)
+            print("documents: \(reader.documentCount)")
+            print("segments: \(reader.segments.count) (terms summed over segments: \(terms))")
+            print("bytes on disk: \(bytes)")
+            print("average document length: \(String(format: "%.1f", reader.averageLength)) tokens")
+            print("roots: \(reader.manifest.roots.joined(separator: ", "))")
+            print("generation: \(reader.manifest.generation), committed \(ISO8601DateFormatter().string(from: date))")
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check every index file's checksum and structure.")
+        @OptionGroup var location: IndexLocation
+
+        func run() throws {
+            do {
+                let reader = try IndexReader.open(directory: location.index)
+                try reader.verify()
+                print("ok: \(reader.segments.count) segments, \(reader.documentCount) documents")
+            } catch let error as CorruptIndexError {
+                throw UserError(error.description)
+            }
+        }
+    }
+}

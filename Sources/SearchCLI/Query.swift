@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Index
+import IndexFormat
+import Search
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+/// How hits are printed, shared by `search` and `search batch`.
+struct HitPrinter {
+    var color: Bool
+    var snippets: SnippetMaker
+
+    func json(_ result: SearchResult, plan: QueryPlan, qid: String?, withSnippets: Bool) -> String {
+        var hits: [String] = []
+        for hit in result.hits {
+            var fields: [(String, String)] = [
+                ("rank", "\(hit.rank)"),
+                ("path", JSON.string(displayPath(hit.record.path))),
+                ("docid", JSON.string(hit.record.docID)),
+                ("title", JSON.string(hit.record.title)),
+                ("score", JSON.number(hit.score)),
+                ("exact", hit.exact ? "true" : "false"),
+            ]
+            if withSnippets {
+                let snippet = DocumentSource.text(of: hit.record).flatMap { snippets.snippet(for: plan, in: $0) }
+                fields.append(("snippet", snippet.map { JSON.string($0.text) } ?? "null"))
+                fields.append(("line", snippet.map { "\($0.line)" } ?? "null"))
+            }
+            hits.append(JSON.object(fields))
+        }
+        var pairs: [(String, String)] = []
+        if let qid { pairs.append(("qid", JSON.string(qid))) }
+        pairs += [
+            ("query", JSON.string(result.query)),
+            ("total", "\(result.total)"),
+            ("exact", "\(result.exactCount)"),
+            ("hits", "[" + hits.joined(separator: ",") + "]"),
+        ]
+        return JSON.object(pairs)
+    }
+
+    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+
+    func text(_ result: SearchResult, plan: QueryPlan) -> String {
+        var out = ""
+        for hit in result.hits {
+            out += paint("\(hit.rank).", "1") + " " + paint(displayPath(hit.record.path), "35")
+                + "  " + paint(String(format: "%.4f", hit.score), "32") + (hit.exact ? "" : "  (partial)") + "\n"
+            if !hit.record.title.isEmpty { out += "   " + hit.record.title + "\n" }
+            if let text = DocumentSource.text(of: hit.record), let snippet = snippets.snippet(for: plan, in: text) {
+                var line = snippet.text
+                if color, let h = snippet.highlights.first {
+                    let bytes = Array(snippet.text.utf8)
+                    line = String(decoding: bytes[..<h.lowerBound], as: UTF8.self)
+                        + paint(String(decoding: bytes[h], as: UTF8.self), "1;31")
+                        + String(decoding: bytes[h.upperBound...], as: UTF8.self)
+                }
+                out += "   " + paint("\(snippet.line):", "32") + " " + line + "\n"
+            }
+        }
+        return out
+    }
+
+    static func useColor(_ choice: ColorChoice) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let v = ProcessInfo.processInfo.environment["NO_COLOR"], !v.isEmpty { return false }
+            return isatty(STDOUT_FILENO) == 1
+        }
+    }
+}
+
+extension SearchCommand {
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "query",
+            abstract: "Search the index (the default command): `search 復工復產`.",
+            discussion: """
+            Each whitespace-separated part of the query is matched as written (after folding \
+            Traditional to Simplified, width and case), anywhere inside words. Documents that \
+            contain every part rank above documents that only contain some of its pieces.
+            """
+        )
+
+        @OptionGroup var location: IndexLocation
+
+        @Option(name: .short, help: "Number of hits to show.")
+        var k: Int = 10
+
+        @Flag(name: .long, help: "Print one JSON object: {query,total,exact,hits:[{rank,path,docid,title,score,exact,snippet,line}]}.")
+        var json = false
+
+        @Option(name: .long, help: "Colour: auto (only on a terminal, unless NO_COLOR is set), always, never.")
+        var color: ColorChoice = .auto
+
+        @Argument(help: "The query.")
+        var query: [String]
+
+        func validate() throws {
+            guard k >= 0 else { throw ValidationError("-k must be at least 0") }
+            guard !query.joined().trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the query is empty") }
+        }
+
+        func run() throws {
+            let reader = try openIndex(location)
+            let searcher = try Searcher(reader: reader)
+            let text = query.joined(separator: " ")
+            let plan = QueryPlan(query: text, analyzer: searcher.analyzer)
+            let result = try searcher.search(plan, query: text, k: k)
+            let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
+            if json {
+                print(printer.json(result, plan: plan, qid: nil, withSnippets: true))
+            } else if result.total > 0 {
+                let header = "\(result.total) document\(result.total == 1 ? "" : "s") match, \(result.exactCount) contain \(text)"
+                print(printer.paint(header, "2"))
+                print(printer.text(result, plan: plan), terminator: "")
+            } else {
+                stderrLine("search: no document matches \(text)")
+            }
+            if result.total == 0 { throw ExitCode(Status.noMatch) }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Index
+import IndexFormat
+import Search
+
+/// Exit statuses, as ripgrep uses them.
+enum Status {
+    static let matched: Int32 = 0
+    static let noMatch: Int32 = 1
+    static let error: Int32 = 2
+}
+
+/// An error the user can act on: printed as one line, exit status 2.
+struct UserError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+@main
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Full-text search for Chinese documents (Traditional and Simplified), ranked with BM25.",
+        discussion: """
+        Exit status: 0 when something matched, 1 when nothing did, 2 on an error.
+        Without an index, the first query builds one from ./corpus.
+        """,
+        version: "0.1.0",
+        subcommands: [Query.self, IndexCommand.self, Batch.self, Stats.self, Verify.self],
+        defaultSubcommand: Query.self
+    )
+
+    /// Runs the command with ripgrep's exit statuses: parse errors and failures are 2.
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            // --help and --version exit 0; a malformed command line is an error (2).
+            if exitCode(for: error) == .success { self.exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(Status.error)
+        }
+        do {
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            fail(String(describing: error))
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("search: \(message)\n".utf8))
+        Foundation.exit(Status.error)
+    }
+}
+
+struct IndexLocation: ParsableArguments {
+    @Option(name: .long, help: "The index directory.")
+    var index: String = "index"
+}
+
+/// Opens the index; with the default location and no index yet, builds it from ./corpus.
+func openIndex(_ location: IndexLocation) throws -> IndexReader {
+    let dir = location.index
+    if !IndexReader.exists(directory: dir) {
+        let corpus = "corpus"
+        if dir == "index", FileSystem.isDirectory(corpus), let root = DocumentSource.absolutePath(corpus) {
+            stderrLine("search: no index yet; building it from ./corpus …")
+            let writer = try IndexWriter(directory: dir)
+            let report = try writer.update(roots: [root])
+            stderrLine("search: " + SearchCommand.IndexCommand.summary(report))
+        } else {
+            throw UserError("no index at \(dir); create one with `search index --index \(dir) PATH…`")
+        }
+    }
+    do {
+        return try IndexReader.open(directory: dir)
+    } catch let error as CorruptIndexError {
+        throw UserError(error.description)
+    }
+}
+
+func stderrLine(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Paths are shown relative to the working directory when they are inside it.
+func displayPath(_ path: String) -> String {
+    let cwd = FileManager.default.currentDirectoryPath
+    return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+}
