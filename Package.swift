@@ -33,10 +33,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Temporary folders, fixture writing and the shared data's location, for all tests.
+        .target(name: "TestSupport", dependencies: ["IndexFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim"]),
-        .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "Analysis"]),
-        .testTarget(name: "CLITests", dependencies: ["SearchCLI"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "Analysis", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SearchCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

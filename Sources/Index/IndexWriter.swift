@@ -130,9 +130,9 @@ public final class IndexWriter {
                 }
             case .collection:
                 let oldPaths = existingByFile[file.path] ?? []
-                for p in oldPaths { seenPaths.insert(p) }
                 if let first = oldPaths.first, let old = existing[first],
                    old.record.fileSize == file.size && old.record.modified == file.modified {
+                    for p in oldPaths { seenPaths.insert(p) }
                     report.unchanged += oldPaths.count
                     continue
                 }

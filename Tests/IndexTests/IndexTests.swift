@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+import Analysis
+@testable import Index
+import IndexFormat
+import TestSupport
+
+func build(_ dir: TemporaryDirectory, roots: [String], options: IndexOptions = IndexOptions()) throws -> UpdateReport {
+    let writer = try IndexWriter(directory: dir.path + "/index", options: options)
+    return try writer.update(roots: roots.map { DocumentSource.absolutePath($0)! })
+}
+
+func paths(_ reader: IndexReader) throws -> [String] {
+    var result: [String] = []
+    try reader.forEachDocument { _, _, record in result.append(record.path) }
+    return result.sorted()
+}
+
+@Suite struct SegmentRoundTripTests {
+    @Test func postingsHoldWhatTheAnalyzerProduced() throws {
+        let dir = TemporaryDirectory()
+        let text = "西寧經(jīng)濟(jì)技術開發區東川工業園區，復工復產率達到100%。"
+        dir.write("docs/a.txt", text)
+        dir.write("docs/b.md", "# 標題\n园区建设")
+        dir.write("docs/skip.pdf", "not indexed")
+        var options = IndexOptions()
+        options.workers = 1
+        let report = try build(dir, roots: [dir.path + "/docs"], options: options)
+        #expect(report.added == 2)
+        #expect(report.skippedFiles == 1)
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.documentCount == 2)
+        let segment = reader.segments[0].reader
+        let analyzed = try Analyzer().analyze(text)
+        // Every token of a.txt is in the index at its position.
+        var docA = -1
+        for d in 0..<segment.docCount where try segment.document(d).file.hasSuffix("a.txt") { docA = d }
+        #expect(docA >= 0)
+        #expect(try segment.docLength(docA) == UInt32(analyzed.tokens.count))
+        for token in analyzed.tokens {
+            let ordinal = try #require(try segment.lookup(Array(analyzed.term(token).utf8)))
+            var cursor = try segment.postings(ordinal)
+            var found = false
+            while try cursor.next() {
+                if cursor.doc == docA { found = try cursor.positions().contains(token.position) }
+            }
+            #expect(found, "\(analyzed.term(token)) at \(token.position)")
+        }
+        let b = try segment.document(1 - docA)
+        #expect(b.title == "標題")
+        #expect(b.docID == "b.md")
+        try reader.verify()
+    }
+
+    @Test func prefixLookupFindsBigramsAndUnigram() throws {
+        let dir = TemporaryDirectory()
+        dir.write("d/a.txt", "园区 园林 园")
+        _ = try build(dir, roots: [dir.path + "/d"])
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        let segment = reader.segments[0].reader
+        let range = try segment.terms(withPrefix: Array("园".utf8))
+        let terms = try range.map { String(decoding: try segment.termBytes($0), as: UTF8.self) }
+        #expect(terms == ["园", "园区", "园林"])  // byte order: 区 U+533A < 林 U+6797
+    }
+}
+
+@Suite struct IncrementalUpdateTests {
+    @Test func followsAddsChangesAndDeletes() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/one.txt", "復工復產")
+        dir.write("docs/two.txt", "疫情防控")
+        dir.write("docs/c.jsonl", """
+        {"_id": "x1", "title": "標題一", "text": "工業園區"}
+        {"_id": "x2", "title": "", "text": "經濟社會發展"}
+        {"id": "p3", "contents": "非公企業黨建"}
+        """)
+        let root = dir.path + "/docs"
+        var report = try build(dir, roots: [root])
+        #expect((report.added, report.updated, report.removed, report.unchanged) == (5, 0, 0, 0))
+        var reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(try paths(reader).map { $0.components(separatedBy: "/").last! }
+                == ["c.jsonl#p3", "c.jsonl#x1", "c.jsonl#x2", "one.txt", "two.txt"])
+
+        // Nothing changed: nothing is written.
+        report = try build(dir, roots: [root])
+        #expect((report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 5))
+        #expect(!report.committed)
+
+        // Change one file (different size), add one, delete one, change one collection line.
+        dir.write("docs/one.txt", "有序推動復工復產工作")
+        dir.write("docs/three.txt", "園區")
+        dir.remove("docs/two.txt")
+        dir.write("docs/c.jsonl", """
+        {"_id": "x1", "title": "標題一", "text": "工業園區建設"}
+        {"_id": "x2", "title": "", "text": "經濟社會發展"}
+        """)
+        report = try build(dir, roots: [root])
+        #expect(report.updated == 2)  // one.txt, x1
+        #expect(report.added == 1)    // three.txt
+        #expect(report.removed == 2)  // two.txt, p3
+        reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(try paths(reader).map { $0.components(separatedBy: "/").last! }
+                == ["c.jsonl#x1", "c.jsonl#x2", "one.txt", "three.txt"])
+        #expect(reader.documentCount == 4)
+        try reader.verify()
+    }
+
+    @Test func mergesKeepSegmentCountBoundedAndDropDeletedDocuments() throws {
+        let dir = TemporaryDirectory()
+        var options = IndexOptions()
+        options.maxSegments = 3
+        options.workers = 1
+        let root = dir.path + "/docs"
+        for round in 0..<6 {
+            dir.write("docs/f\(round).txt", "第\(round)輪 工業園區 復工復產")
+            if round >= 2 { dir.remove("docs/f\(round - 2).txt") }
+            _ = try build(dir, roots: [root], options: options)
+            let reader = try IndexReader.open(directory: dir.path + "/index")
+            #expect(reader.segments.count <= options.maxSegments)
+            #expect(reader.documentCount == min(round + 1, 2))
+            try reader.verify()
+        }
+        // Files of older commits are gone.
+        let files = try FileSystem.list(dir.path + "/index").filter { $0.hasSuffix(".seg") }
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(Set(files) == Set(reader.manifest.segments.map(\.fileName)))
+    }
+
+    @Test func secondWriterIsRefusedWhileOneHoldsTheLock() throws {
+        let dir = TemporaryDirectory()
+        let first = try IndexWriter(directory: dir.path + "/index")
+        #expect(throws: WriteLock.Failure.self) { _ = try IndexWriter(directory: dir.path + "/index") }
+        _ = first
+    }
+
+    @Test func leftoversOfAKilledWriterAreRemovedAndTheOldCommitSurvives() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "復工復產")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        // What a writer killed before its commit leaves behind.
+        dir.write("index/seg_99.seg", "partial")
+        dir.write("index/MANIFEST.tmp", "partial")
+        let before = try IndexReader.open(directory: dir.path + "/index")
+        #expect(before.documentCount == 1)
+        dir.write("docs/b.txt", "园区")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        let names = try FileSystem.list(dir.path + "/index")
+        #expect(!names.contains("seg_99.seg"))
+        #expect(!names.contains("MANIFEST.tmp"))
+        #expect(try IndexReader.open(directory: dir.path + "/index").documentCount == 2)
+    }
+}
+
+@Suite struct CorruptionTests {
+    @Test func flippedBytesInTheManifestAreDetected() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "復工復產")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        let path = dir.path + "/index/MANIFEST"
+        let original = try FileSystem.read(path)
+        for offset in 0..<original.count {
+            var bytes = original
+            bytes[offset] ^= 0x40
+            try FileSystem.writeAndSync(path, bytes)
+            #expect(throws: CorruptIndexError.self) { _ = try IndexReader.open(directory: dir.path + "/index") }
+        }
+    }
+
+    @Test func flippedBytesInASegmentFailVerification() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "復工復產 園區 2020年")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        let path = dir.path + "/index/" + reader.segments[0].entry.fileName
+        let original = try FileSystem.read(path)
+        for offset in stride(from: 0, to: original.count, by: 7) {
+            var bytes = original
+            bytes[offset] ^= 0x01
+            try FileSystem.writeAndSync(path, bytes)
+            #expect(throws: CorruptIndexError.self) {
+                let r = try IndexReader.open(directory: dir.path + "/index")
+                try r.verify()
+            }
+        }
+    }
+}

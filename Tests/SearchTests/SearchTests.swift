@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import Analysis
+import Index
+@testable import Search
+import TestSupport
+
+/// An index of the shipped sample report (../corpus), built once per test.
+func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
+    let dir = TemporaryDirectory()
+    let sample = SharedData.repositoryRoot + "/corpus"
+    for name in try FileManager.default.contentsOfDirectory(atPath: sample) {
+        dir.write("corpus/" + name, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: sample + "/" + name))))
+    }
+    // Decoys: documents with only pieces of the query, in both scripts.
+    dir.write("corpus/decoy1.txt", "復工的日期與產量報告，工業區的園林建設。")
+    dir.write("corpus/decoy2.txt", "复产前的准备工作，园林和区域规划。")
+    let writer = try IndexWriter(directory: dir.path + "/index")
+    _ = try writer.update(roots: [DocumentSource.absolutePath(dir.path + "/corpus")!])
+    return (dir, try IndexReader.open(directory: dir.path + "/index"))
+}
+
+@Suite struct HeadlineQueryTests {
+    @Test(arguments: ["復工復產", "复工复产", "園區", "园区"])
+    func sampleReportRanksFirst(query: String) throws {
+        let (dir, reader) = try sampleIndex()
+        defer { withExtendedLifetime(dir) {} }
+        let searcher = try Searcher(reader: reader)
+        let result = try searcher.search(query, k: 10)
+        let first = try #require(result.hits.first)
+        #expect(first.record.file.hasSuffix("000_d4955fed3019d925.txt"))
+        #expect(first.exact)
+        #expect(result.exactCount == 1)
+        // The snippet shows the report in its own (Traditional) script, without annotations.
+        let plan = QueryPlan(query: query, analyzer: searcher.analyzer)
+        let text = try #require(DocumentSource.text(of: first.record))
+        let snippet = try #require(SnippetMaker(normalizer: searcher.analyzer.normalizer).snippet(for: plan, in: text))
+        let highlighted = String(decoding: Array(snippet.text.utf8)[snippet.highlights[0]], as: UTF8.self)
+        #expect(["復工復產", "園區"].contains(highlighted))
+        #expect(!snippet.text.contains("(fù)"))
+    }
+
+    @Test func scriptsGiveTheSameRanking() throws {
+        let (dir, reader) = try sampleIndex()
+        defer { withExtendedLifetime(dir) {} }
+        let searcher = try Searcher(reader: reader)
+        for (traditional, simplified) in [("復工復產", "复工复产"), ("園區", "园区"), ("黨組織 非公企業", "党组织 非公企业")] {
+            let a = try searcher.search(traditional).hits.map { "\($0.record.path) \($0.score)" }
+            let b = try searcher.search(simplified).hits.map { "\($0.record.path) \($0.score)" }
+            #expect(a == b)
+            #expect(!a.isEmpty)
+        }
+    }
+
+    @Test func partialMatchesRankBelowExactOnes() throws {
+        let (dir, reader) = try sampleIndex()
+        defer { withExtendedLifetime(dir) {} }
+        let result = try Searcher(reader: reader).search("復工復產", k: 10)
+        #expect(result.total == 3)
+        #expect(result.hits.map(\.exact) == [true, false, false])
+    }
+}
+
+@Suite struct TopKTests {
+    @Test func keepsTheBestInOrder() {
+        var heap = TopK(capacity: 3)
+        for (i, s) in [0.5, 2.0, 1.0, 3.0, 2.0, 0.1].enumerated() {
+            heap.insert(TopK.Entry(score: s, segment: 0, doc: i, exact: false))
+        }
+        #expect(heap.sorted().map(\.doc) == [3, 1, 4])
+    }
+
+    @Test func phraseOccursChecksRelativeOffsets() {
+        #expect(phraseOccurs([[1, 5], [2, 9], [3]], offsets: [0, 1, 2]))
+        #expect(!phraseOccurs([[1, 5], [3, 9], [3]], offsets: [0, 1, 2]))
+        #expect(intersect([1, 3, 5, 7], [2, 3, 7, 8]) == [3, 7])
+    }
+}
+
+/// Scores every document of corpus-dev from scratch (analysing each text, counting terms,
+/// BM25 by the formula) and compares with what the index answers.
+@Suite struct BruteForceBM25Tests {
+    struct DocStats {
+        var normalized: String
+        var length: Int
+        var counts: [QueryTerm: Int]
+    }
+
+    @Test func scoresEqualABruteForceComputation() throws {
+        guard SharedData.hasCorpusDev else {
+            print("skipped: \(SharedData.corpusDev) is absent")
+            return
+        }
+        var queries = try String(contentsOfFile: SharedData.benchQueries, encoding: .utf8)
+            .split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        queries += ["园", "法", "2020", "第一条 国务院", "PM2.5", "條例", "第十二條", "人民政府 批准"]
+        #expect(queries.count >= 50)
+
+        let dir = TemporaryDirectory()
+        let writer = try IndexWriter(directory: dir.path + "/index")
+        _ = try writer.update(roots: [DocumentSource.absolutePath(SharedData.corpusDev)!])
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        let searcher = try Searcher(reader: reader)
+        let analyzer = try Analyzer()
+        let plans = queries.map { QueryPlan(query: $0, analyzer: analyzer) }
+        let allTerms = Set(plans.flatMap(\.terms))
+
+        // Brute force: analyse every document again.
+        var docs: [String: DocStats] = [:]
+        try reader.forEachDocument { _, _, record in
+            let text = try #require(DocumentSource.text(of: record))
+            let analyzed = text.withUnsafeBufferPointer { analyzer.analyze($0) }
+            var counts: [QueryTerm: Int] = [:]
+            for token in analyzed.tokens {
+                let term = QueryTerm.exact(Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)]))
+                if allTerms.contains(term) { counts[term, default: 0] += 1 }
+            }
+            // A lone character's frequency is simply how often it occurs.
+            let normalized = analyzed.normalized.string
+            for term in allTerms {
+                if case let .characterPrefix(bytes) = term {
+                    let c = String(decoding: bytes, as: UTF8.self).unicodeScalars.first!
+                    counts[term] = normalized.unicodeScalars.filter { $0 == c }.count
+                }
+            }
+            docs[record.path] = DocStats(normalized: normalized, length: analyzed.tokens.count, counts: counts)
+        }
+        #expect(docs.count == 1584)
+        let n = Double(docs.count)
+        let avgdl = Double(docs.values.reduce(0) { $0 + $1.length }) / n
+
+        for (query, plan) in zip(queries, plans) {
+            var scores: [String: Double] = [:]
+            var exactCount = 0
+            let idf = plan.terms.map { term -> Double in
+                let df = Double(docs.values.filter { ($0.counts[term] ?? 0) > 0 }.count)
+                return log(1 + (n - df + 0.5) / (df + 0.5))
+            }
+            let bonus = idf.reduce(0, +)
+            for (path, d) in docs {
+                var score = 0.0
+                var any = false
+                for (t, term) in plan.terms.enumerated() {
+                    let tf = Double(d.counts[term] ?? 0)
+                    guard tf > 0 else { continue }
+                    any = true
+                    score += idf[t] * tf / (tf + 1.2 * (1 - 0.75 + 0.75 * Double(d.length) / avgdl))
+                }
+                guard any else { continue }
+                let parts = query.split(whereSeparator: \.isWhitespace).map { analyzer.normalizer.normalize(String($0)).string }
+                if parts.allSatisfy({ d.normalized.contains($0) }) {
+                    score += bonus
+                    exactCount += 1
+                }
+                scores[path] = score
+            }
+            let result = try searcher.search(query, k: 10)
+            #expect(result.total == scores.count, "\(query): total")
+            #expect(result.exactCount == exactCount, "\(query): documents containing the query")
+            let expectedTop = scores.values.sorted(by: >).prefix(10)
+            #expect(result.hits.count == expectedTop.count, "\(query): hit count")
+            for (hit, expected) in zip(result.hits, expectedTop) {
+                #expect(abs(hit.score - expected) <= 1e-9 * max(1, expected), "\(query): rank \(hit.rank)")
+                #expect(abs(hit.score - scores[hit.record.path]!) <= 1e-9 * max(1, expected), "\(query): \(hit.record.path)")
+            }
+        }
+    }
+}
