@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the built `search` executable (it sits beside the test bundle).
+struct CLI {
+    static var executable: String {
+        let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: selfPath).deletingLastPathComponent()
+        while dir.path != "/" && dir.lastPathComponent.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("search").path
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func start(_ arguments: [String], in directory: String, stdin: String? = nil) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin {
+            let input = Pipe()
+            process.standardInput = input
+            try process.run()
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        return (process, out, err)
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String, stdin: String? = nil) throws -> Output {
+        let (process, out, err) = try start(arguments, in: directory, stdin: stdin)
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
+
+/// A working folder holding a copy of the shipped corpus.
+func workspaceWithSampleCorpus() throws -> TemporaryDirectory {
+    let dir = TemporaryDirectory("search-cli")
+    let sample = SharedData.repositoryRoot + "/corpus"
+    for name in try FileManager.default.contentsOfDirectory(atPath: sample) {
+        dir.write("corpus/" + name, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: sample + "/" + name))))
+    }
+    return dir
+}
+
+func jsonObject(_ line: Substring) -> [String: Any]? {
+    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func firstQueryBuildsTheIndexFromCorpus() throws {
+        let dir = try workspaceWithSampleCorpus()
+        let first = try CLI.run(["復工復產"], in: dir.path)
+        #expect(first.status == 0)
+        #expect(first.stderr.contains("building it from ./corpus"))
+        #expect(first.stdout.contains("corpus/000_d4955fed3019d925.txt"))
+        #expect(first.stdout.contains("復工復產"))
+        let second = try CLI.run(["复工复产"], in: dir.path)
+        #expect(second.status == 0)
+        #expect(second.stderr.isEmpty)
+        #expect(second.stdout.contains("復工復產"))  // the snippet keeps the document's script
+    }
+
+    @Test func jsonOutputIsOneParsableObject() throws {
+        let dir = try workspaceWithSampleCorpus()
+        let result = try CLI.run(["--json", "-k", "5", "园区"], in: dir.path)
+        #expect(result.status == 0)
+        let object = try #require(jsonObject(Substring(result.stdout.trimmingCharacters(in: .newlines))))
+        #expect(object["query"] as? String == "园区")
+        #expect(object["total"] as? Int == 1)
+        let hits = try #require(object["hits"] as? [[String: Any]])
+        #expect(hits.first?["path"] as? String == "corpus/000_d4955fed3019d925.txt")
+        #expect((hits.first?["snippet"] as? String)?.contains("園區") == true)
+        #expect(hits.first?["rank"] as? Int == 1)
+        #expect(hits.first?["score"] is Double)
+    }
+
+    @Test func exitStatusesFollowRipgrep() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        let none = try CLI.run(["量子计算机"], in: dir.path)
+        #expect(none.status == 1)
+        #expect(none.stdout.isEmpty)
+        let missing = try CLI.run(["--index", "nowhere", "复工"], in: dir.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no index at nowhere"))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+        #expect(try CLI.run(["--no-such-flag", "x"], in: dir.path).status == 2)
+        #expect(try CLI.run(["index", "no/such/folder"], in: dir.path).status == 2)
+    }
+
+    @Test func indexReportsAndUpdatesIncrementally() throws {
+        let dir = try workspaceWithSampleCorpus()
+        dir.write("docs/a.txt", "工業園區建設")
+        dir.write("docs/b.md", "# 疫情防控\n复工复产")
+        var r = try CLI.run(["index", "docs"], in: dir.path)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("added 2, updated 0, removed 0, unchanged 0"))
+        r = try CLI.run(["index", "docs"], in: dir.path)
+        #expect(r.stdout.contains("added 0, updated 0, removed 0, unchanged 2"))
+        dir.remove("docs/a.txt")
+        dir.write("docs/b.md", "# 疫情防控\n复工复产，有序推动")
+        r = try CLI.run(["index", "docs"], in: dir.path)
+        #expect(r.stdout.contains("added 0, updated 1, removed 1, unchanged 0"))
+        #expect(try CLI.run(["園區"], in: dir.path).status == 1)
+        #expect(try CLI.run(["有序推動"], in: dir.path).status == 0)
+        #expect(try CLI.run(["verify"], in: dir.path).status == 0)
+    }
+
+    @Test func batchAnswersEveryLine() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        let words = ["復工復產", "园区", "黨建", "疫情 防控", "非公企业", "量子", "\"引号\"", "-减号", "100%", "PM2.5"]
+        var input = ""
+        for i in 0..<1000 { input += (i % 3 == 0 ? "q\(i)\t" : "") + words[i % words.count] + "\n" }
+        let json = try CLI.run(["batch", "--no-snippets"], in: dir.path, stdin: input)
+        #expect(json.status == 0)
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 1000)
+        var parsed = 0
+        for (i, line) in lines.enumerated() {
+            guard let object = jsonObject(line) else { continue }
+            parsed += 1
+            #expect(object["qid"] as? String == (i % 3 == 0 ? "q\(i)" : "\(i + 1)"))
+        }
+        #expect(parsed == 1000)
+
+        let trec = try CLI.run(["batch", "--format", "trec", "-k", "3"], in: dir.path, stdin: "t1\t復工復產\nt2\t园区\n")
+        let rows = trec.stdout.split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0.count == 6 && $0[1] == "Q0" && $0[2] == "000_d4955fed3019d925.txt" && $0[5] == "search" })
+    }
+
+    /// SIGKILL during `search index` must leave an index that opens and answers.
+    @Test func killedIndexingLeavesAWorkingIndex() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        let seed = try String(contentsOfFile: dir.path + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)
+        for i in 0..<150 { dir.write("more/doc\(i).txt", "第\(i)號 " + seed) }
+        var killedMidRun = 0
+        for attempt in 0..<4 {
+            for i in 0..<10 { dir.write("more/doc\(i).txt", "第\(attempt)輪修改 \(i) " + seed) }
+            let (process, _, _) = try CLI.start(["index", "corpus", "more"], in: dir.path)
+            usleep(UInt32(150_000 + attempt * 120_000))
+            if process.isRunning { killedMidRun += 1 }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let verify = try CLI.run(["verify"], in: dir.path)
+            #expect(verify.status == 0, "\(verify.stderr)")
+            let query = try CLI.run(["復工復產"], in: dir.path)
+            #expect(query.status == 0, "\(query.stderr)")
+        }
+        #expect(killedMidRun > 0)
+        // The next writer finishes the job and cleans up.
+        #expect(try CLI.run(["index", "corpus", "more"], in: dir.path).status == 0)
+        let count = try CLI.run(["--json", "-k", "0", "復工復產"], in: dir.path)
+        #expect(jsonObject(Substring(count.stdout.trimmingCharacters(in: .newlines)))?["total"] as? Int == 151)
+    }
+}
