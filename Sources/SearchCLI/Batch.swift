@@ -29,6 +29,9 @@ extension SearchCommand {
         @Flag(name: .long, help: "Leave snippets out of JSON (faster: no document is read).")
         var noSnippets = false
 
+        @Flag(name: .long, help: "Print query latency percentiles (search only, in process) to stderr.")
+        var timings = false
+
         @Argument(help: "The query file (default: stdin).")
         var file: String?
 
@@ -47,6 +50,7 @@ extension SearchCommand {
             var output = ""
             var anyMatch = false
             var lineNumber = 0
+            var latencies: [Double] = []
             for rawLine in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
                 lineNumber += 1
                 let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
@@ -59,8 +63,10 @@ extension SearchCommand {
                     qid = String(lineNumber)
                     query = String(line)
                 }
+                let started = DispatchTime.now().uptimeNanoseconds
                 let plan = QueryPlan(query: query, analyzer: searcher.analyzer)
                 let result = try searcher.search(plan, query: query, k: k)
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1000)
                 if result.total > 0 { anyMatch = true }
                 switch format {
                 case .json:
@@ -77,6 +83,14 @@ extension SearchCommand {
                 }
             }
             FileHandle.standardOutput.write(Data(output.utf8))
+            if timings && !latencies.isEmpty {
+                let sorted = latencies.sorted()
+                func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+                let total = latencies.reduce(0, +)
+                stderrLine(String(format: "queries=%d p50_us=%.0f p95_us=%.0f p99_us=%.0f mean_us=%.0f qps=%.0f",
+                                  sorted.count, percentile(0.5), percentile(0.95), percentile(0.99),
+                                  total / Double(sorted.count), Double(sorted.count) / (total / 1e6)))
+            }
             if !anyMatch { throw ExitCode(Status.noMatch) }
         }
     }
