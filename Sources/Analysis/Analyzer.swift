@@ -68,74 +68,81 @@ public final class Analyzer {
 
     public func analyze(_ input: UnsafeBufferPointer<UInt8>) -> AnalyzedText {
         let normalized = normalizer.normalize(input)
+        let (tokens, positionCount) = normalized.bytes.withUnsafeBufferPointer { text in
+            breaker.segment(text, into: &segments)
+            return tokenize(text, normalized: normalized)
+        }
+        return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: positionCount)
+    }
+
+    /// Reused between calls.
+    private var segments: [WordSegment] = []
+    private var hanStart: [Int32] = []
+    private var hanEnd: [Int32] = []
+    private var hanPosition: [Int32] = []
+
+    private func tokenize(_ text: UnsafeBufferPointer<UInt8>, normalized: NormalizedText) -> ([Token], Int32) {
         var tokens: [Token] = []
-        tokens.reserveCapacity(normalized.bytes.count / 2)
+        tokens.reserveCapacity(text.count / 2)
         var position: Int32 = 0
         // Han characters in order: byte start, byte end, position.
-        var hanStart: [Int32] = []
-        var hanEnd: [Int32] = []
-        var hanPosition: [Int32] = []
-        hanStart.reserveCapacity(normalized.bytes.count / 3)
+        var hanStart = self.hanStart, hanEnd = self.hanEnd, hanPosition = self.hanPosition
+        hanStart.removeAll(keepingCapacity: true)
+        hanEnd.removeAll(keepingCapacity: true)
+        hanPosition.removeAll(keepingCapacity: true)
+        defer { (self.hanStart, self.hanEnd, self.hanPosition) = (hanStart, hanEnd, hanPosition) }
+        let originalStart = normalized.originalStart, originalEnd = normalized.originalEnd
 
-        normalized.bytes.withUnsafeBufferPointer { text in
-            @inline(__always) func original(_ s: Int, _ e: Int) -> (Int32, Int32) {
-                (normalized.originalStart[s], normalized.originalEnd[e - 1])
-            }
-            breaker.segment(text) { segment in
-                var i = segment.start
-                var hanCount = 0
-                var allHan = true
-                let firstPosition = position
-                // Any Han character is indexed, whatever ICU's status says.
-                while i < segment.end {
-                    let (v, len, _) = UTF8Decoding.decode(text, at: i)
-                    if CharClass.isHan(v) {
-                        hanStart.append(Int32(i))
-                        hanEnd.append(Int32(i + len))
-                        hanPosition.append(position)
-                        position += 1
-                        hanCount += 1
-                    } else {
-                        allHan = false
-                    }
-                    i += len
+        for segment in segments {
+            var i = segment.start
+            var hanCount = 0
+            var allHan = true
+            let firstPosition = position
+            // Any Han character is indexed, whatever ICU's status says.
+            while i < segment.end {
+                let (v, len, _) = UTF8Decoding.decode(text, at: i)
+                if CharClass.isHan(v) {
+                    hanStart.append(Int32(i))
+                    hanEnd.append(Int32(i + len))
+                    hanPosition.append(position)
+                    position += 1
+                    hanCount += 1
+                } else {
+                    allHan = false
                 }
-                if hanCount > 0 {
-                    if allHan && hanCount >= 3 {
-                        let (os, oe) = original(segment.start, segment.end)
-                        tokens.append(Token(kind: .word, position: firstPosition,
-                                            termStart: Int32(segment.start), termEnd: Int32(segment.end),
-                                            start: os, end: oe))
-                    }
-                    return
-                }
-                guard segment.status >= 100 else { return }
-                // ICU calls "pm2.5" a number; a token with any letter in it is a word of letters.
-                var hasLetter = segment.status >= 200
-                for k in segment.start..<segment.end where !hasLetter {
-                    let b = text[k]
-                    hasLetter = b >= 0x80 || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
-                }
-                let kind: TokenKind = hasLetter ? .latin : .number
-                let (os, oe) = original(segment.start, segment.end)
-                tokens.append(Token(kind: kind, position: position,
-                                    termStart: Int32(segment.start), termEnd: Int32(segment.end),
-                                    start: os, end: oe))
-                position += 1
+                i += len
             }
-            // Bigrams between adjacent Han characters; a unigram for each run's last one.
-            let count = hanStart.count
-            for k in 0..<count {
-                let adjacent = k + 1 < count && hanEnd[k] == hanStart[k + 1]
-                let termEnd = adjacent ? hanEnd[k + 1] : hanEnd[k]
-                let (os, oe) = original(Int(hanStart[k]), Int(termEnd))
-                tokens.append(Token(kind: .subword, position: hanPosition[k],
-                                    termStart: hanStart[k], termEnd: termEnd, start: os, end: oe))
+            if hanCount > 0 {
+                if allHan && hanCount >= 3 {
+                    tokens.append(Token(kind: .word, position: firstPosition,
+                                        termStart: Int32(segment.start), termEnd: Int32(segment.end),
+                                        start: originalStart[segment.start], end: originalEnd[segment.end - 1]))
+                }
+                continue
             }
+            guard segment.status >= 100 else { continue }
+            // ICU calls "pm2.5" a number; a token with any letter in it is a word of letters.
+            var hasLetter = segment.status >= 200
+            for k in segment.start..<segment.end where !hasLetter {
+                let b = text[k]
+                hasLetter = b >= 0x80 || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+            }
+            tokens.append(Token(kind: hasLetter ? .latin : .number, position: position,
+                                termStart: Int32(segment.start), termEnd: Int32(segment.end),
+                                start: originalStart[segment.start], end: originalEnd[segment.end - 1]))
+            position += 1
+        }
+        // Bigrams between adjacent Han characters; a unigram for each run's last one.
+        let count = hanStart.count
+        for k in 0..<count {
+            let adjacent = k + 1 < count && hanEnd[k] == hanStart[k + 1]
+            let termEnd = adjacent ? hanEnd[k + 1] : hanEnd[k]
+            tokens.append(Token(kind: .subword, position: hanPosition[k], termStart: hanStart[k], termEnd: termEnd,
+                                start: originalStart[Int(hanStart[k])], end: originalEnd[Int(termEnd) - 1]))
         }
         tokens.sort { a, b in
             a.position != b.position ? a.position < b.position : a.kind.rawValue > b.kind.rawValue
         }
-        return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: position)
+        return (tokens, position)
     }
 }

@@ -36,8 +36,9 @@ public final class WordBreaker {
 
     deinit { cicu_word_breaker_close(breaker) }
 
-    /// Segments UTF-8 text, calling `body` for every segment in order.
-    public func segment(_ text: UnsafeBufferPointer<UInt8>, _ body: (WordSegment) -> Void) {
+    /// Segments UTF-8 text, replacing the contents of `segments` with its segments in order.
+    public func segment(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [WordSegment]) {
+        segments.removeAll(keepingCapacity: true)
         var windowStart = 0
         let n = text.count
         while windowStart < n {
@@ -53,7 +54,7 @@ public final class WordBreaker {
             }
             if count > 0 {
                 for k in 0..<Int(count) {
-                    body(WordSegment(start: windowStart + Int(starts[k]), end: windowStart + Int(ends[k]), status: statuses[k]))
+                    segments.append(WordSegment(start: windowStart + Int(starts[k]), end: windowStart + Int(ends[k]), status: statuses[k]))
                 }
             }
             windowStart = windowEnd
@@ -63,7 +64,7 @@ public final class WordBreaker {
     public func segments(_ text: String) -> [WordSegment] {
         var copy = text
         var result: [WordSegment] = []
-        copy.withUTF8 { buffer in segment(buffer) { result.append($0) } }
+        copy.withUTF8 { buffer in segment(buffer, into: &result) }
         return result
     }
 

@@ -28,7 +28,7 @@ public struct IndexOptions: Sendable {
     /// Threads that analyse documents (ICU word break is the bottleneck).
     public var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// A worker flushes its in-memory segment past this many bytes, bounding memory.
-    public var flushBytes: Int = 64 << 20
+    public var flushBytes: Int = 48 << 20
     /// More live segments than this triggers a merge of the smallest ones.
     public var maxSegments: Int = 8
     /// Discard the existing index and build it anew.
@@ -396,7 +396,7 @@ enum SegmentMerger {
                         let mapped = docMaps[k][postings.doc]
                         guard mapped >= 0 else { continue }
                         try postings.positions(into: &positions)
-                        encoder.addPosting(doc: mapped, positions: positions)
+                        encoder.addPosting(doc: mapped, positions: positions[...])
                     }
                     cursors[k] += 1
                 }

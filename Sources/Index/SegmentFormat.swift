@@ -4,9 +4,11 @@ import IndexFormat
 /// documents. Body layout (all integers little-endian; offsets are absolute file offsets):
 ///
 ///     postings      per term, in term order, per document:
-///                     varint doc delta (from the previous doc; the first from -1)
-///                     varint freq · varint byte length of the positions that follow
-///                     freq varints: position deltas (the first from 0)
+///                     varint (doc delta << 1 | 1 when freq is 1); the delta is from the
+///                       previous doc, the first from -1
+///                     when freq is 1: varint position
+///                     otherwise: varint freq · varint byte length of the positions ·
+///                       freq varints: position deltas (the first from 0)
 ///     term bytes    the terms' UTF-8 bytes, concatenated in byte order
 ///     term offsets  (termCount + 1) × u32 into term bytes
 ///     term meta     termCount × { u32 doc freq · u64 postings offset · u32 postings length }
@@ -24,7 +26,8 @@ enum SegmentLayout {
 /// Writes a segment: terms must arrive in strictly increasing byte order, each term's
 /// documents in increasing order, each document's positions increasing.
 struct SegmentEncoder {
-    private var postings = ByteWriter()
+    /// The file image; postings are written straight into it after the header.
+    private var postings = FileEnvelope.begin(kind: SegmentLayout.kind, capacity: 1 << 20)
     private var termBytes = ByteWriter()
     private var termOffsets = ByteWriter()
     private var termMeta = ByteWriter()
@@ -58,23 +61,29 @@ struct SegmentEncoder {
     mutating func beginTerm<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         termBytesMark = termBytes.count
         termBytes.bytes.append(contentsOf: bytes)
-        termStart = postings.count
+        termStart = postings.count - FileEnvelope.headerSize
         termDocFreq = 0
         lastDoc = -1
     }
 
     /// Adds one document of the current term with its positions.
-    mutating func addPosting<P: Collection>(doc: Int, positions: P) where P.Element == Int32 {
-        positionScratch.bytes.removeAll(keepingCapacity: true)
-        var last: Int32 = 0
-        for p in positions {
-            positionScratch.varint(UInt64(p - last))
-            last = p
+    mutating func addPosting(doc: Int, positions: ArraySlice<Int32>) {
+        let delta = UInt64(doc - lastDoc) << 1
+        if positions.count == 1 {
+            postings.varint(delta | 1)
+            postings.varint(UInt64(positions[positions.startIndex]))
+        } else {
+            positionScratch.bytes.removeAll(keepingCapacity: true)
+            var last: Int32 = 0
+            for p in positions {
+                positionScratch.varint(UInt64(p - last))
+                last = p
+            }
+            postings.varint(delta)
+            postings.varint(positions.count)
+            postings.varint(positionScratch.count)
+            postings.append(positionScratch.bytes)
         }
-        postings.varint(UInt64(doc - lastDoc))
-        postings.varint(positions.count)
-        postings.varint(positionScratch.count)
-        postings.append(positionScratch.bytes)
         lastDoc = doc
         termDocFreq += 1
     }
@@ -88,25 +97,27 @@ struct SegmentEncoder {
         termOffsets.u32(UInt32(termBytes.count))
         termMeta.u32(UInt32(termDocFreq))
         termMeta.u64(UInt64(termStart))
-        termMeta.u32(UInt32(postings.count - termStart))
+        termMeta.u32(UInt32(postings.count - FileEnvelope.headerSize - termStart))
         termCount += 1
     }
 
     /// The complete file image.
     mutating func finish() -> [UInt8] {
         docOffsets.u64(UInt64(docRecords.count))
-        var body = ByteWriter(capacity: postings.count + termBytes.count + termMeta.count + docRecords.count + 1024)
-        let base = UInt64(FileEnvelope.headerSize)
-        var starts: [UInt64] = []
-        for section in [postings, termBytes, termOffsets, termMeta, docRecords, docOffsets, docLengths] {
-            starts.append(base + UInt64(body.count))
-            body.append(section.bytes)
+        var image = postings
+        postings = ByteWriter()
+        var starts: [UInt64] = [UInt64(FileEnvelope.headerSize)]
+        image.bytes.reserveCapacity(image.count + termBytes.count + termOffsets.count + termMeta.count
+                                    + docRecords.count + docOffsets.count + docLengths.count + 1024)
+        for section in [termBytes, termOffsets, termMeta, docRecords, docOffsets, docLengths] {
+            starts.append(UInt64(image.count))
+            image.append(section.bytes)
         }
-        for s in starts { body.u64(s) }
-        body.u32(UInt32(termCount))
-        body.u32(UInt32(docCount))
-        body.u64(sumLength)
-        return FileEnvelope.wrap(kind: SegmentLayout.kind, body: body.bytes)
+        for s in starts { image.u64(s) }
+        image.u32(UInt32(termCount))
+        image.u32(UInt32(docCount))
+        image.u64(sumLength)
+        return FileEnvelope.finish(&image)
     }
 }
 
@@ -303,15 +314,23 @@ public struct PostingsCursor {
     @inline(__always)
     public mutating func next() throws -> Bool {
         if reader.isAtEnd { return false }
-        let delta = try reader.varint(max: docCount)
+        let code = try reader.varint()
+        let delta = Int(truncatingIfNeeded: code >> 1)
         let newDoc = doc + delta
-        guard delta >= 1, newDoc < docCount else { throw reader.corrupt("document \(newDoc) out of range in postings") }
+        guard delta >= 1, delta <= docCount, newDoc < docCount else { throw reader.corrupt("document \(newDoc) out of range in postings") }
         doc = newDoc
-        freq = try reader.varint(max: Int(Int32.max))
-        positionsLength = try reader.varint(max: reader.remaining)
-        guard freq >= 1, positionsLength >= freq else { throw reader.corrupt("bad frequency in postings") }
-        positionsStart = reader.offset
-        reader.offset += positionsLength
+        if code & 1 == 1 {
+            freq = 1
+            positionsStart = reader.offset
+            _ = try reader.varint()
+            positionsLength = reader.offset - positionsStart
+        } else {
+            freq = try reader.varint(max: Int(Int32.max))
+            positionsLength = try reader.varint(max: reader.remaining)
+            guard freq >= 2, positionsLength >= freq else { throw reader.corrupt("bad frequency in postings") }
+            positionsStart = reader.offset
+            reader.offset += positionsLength
+        }
         return true
     }
 

@@ -13,18 +13,29 @@ public enum FileEnvelope {
     public static let footerSize = 16
     public static let version: UInt32 = 1
 
-    /// Wraps a body into a complete file image.
-    public static func wrap(kind: String, body: [UInt8]) -> [UInt8] {
-        var w = ByteWriter(capacity: body.count + headerSize + footerSize)
+    /// Starts a file image: a writer holding the header, ready for the body.
+    public static func begin(kind: String, capacity: Int = 0) -> ByteWriter {
+        var w = ByteWriter(capacity: capacity + headerSize + footerSize)
         w.append(magic)
         w.append(Array(kind.utf8.prefix(4)))
         w.u32(version)
-        w.append(body)
+        return w
+    }
+
+    /// Appends the footer to an image started by `begin`.
+    public static func finish(_ w: inout ByteWriter) -> [UInt8] {
         let crc = CRC32.checksum(w.bytes)
-        w.u64(UInt64(body.count))
+        w.u64(UInt64(w.count - headerSize))
         w.u32(crc)
         w.append(footerMagic)
         return w.bytes
+    }
+
+    /// Wraps a body into a complete file image.
+    public static func wrap(kind: String, body: [UInt8]) -> [UInt8] {
+        var w = begin(kind: kind, capacity: body.count)
+        w.append(body)
+        return finish(&w)
     }
 
     /// Checks header and footer (and, when `verifyChecksum`, the CRC) and returns the
