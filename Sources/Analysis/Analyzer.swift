@@ -1,5 +1,6 @@
-/// What a token stands for. `subword` tokens are the Han character bigrams (and the
-/// unigram of a run's last character) that make any substring findable.
+/// What a token stands for. `subword` tokens are the character bigrams (and the unigram
+/// of a run's last character) that make any substring findable; the others are ICU words
+/// of three or more characters: `word` (with Han characters), `latin`, `number`.
 public enum TokenKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case word = 0, subword = 1, number = 2, latin = 3
 
@@ -14,8 +15,9 @@ public enum TokenKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// A token: its term is `normalized[termStart..<termEnd]`; `start..<end` is its byte range
-/// in the original text (filters never change those); `position` counts Han characters
-/// and non-Han words, so consecutive characters have consecutive positions.
+/// in the original text (filters never change those); `position` counts the characters
+/// of the normalised text other than white space, so consecutive characters have
+/// consecutive positions.
 public struct Token: Sendable, Equatable {
     public var kind: TokenKind
     public var position: Int32
@@ -42,16 +44,17 @@ public struct AnalyzedText: Sendable {
 /// The analysis chain, identical for documents and queries:
 /// `Normalizer` (annotation removal, NFKC case folding, Traditional→Simplified) →
 /// `WordBreaker` (ICU words) → token emission:
-/// - every Han character gets its own position; each pair of adjacent Han characters is
-///   a `subword` bigram at the first one's position, and the last character of a Han run
-///   is a `subword` unigram. So every Han substring of two or more characters is a phrase
-///   of bigrams, and a single character is found through the terms it begins;
-/// - ICU words of three or more Han characters are `word` tokens at their first
-///   character's position (two-character words are exactly a bigram);
-/// - other ICU words (numbers, Latin, kana) are one token at one position each;
-///   spaces and punctuation produce nothing.
+/// - every character other than white space gets its own position;
+/// - word characters (letters of any script, Han, digits, marks) form runs: each pair of
+///   adjacent ones is a `subword` bigram at the first one's position, and the last
+///   character of a run is a `subword` unigram. Punctuation takes a position but makes no
+///   token and ends a run. So any string of word characters is a phrase of bigrams that
+///   occurs exactly where the normalised text contains it, and a single character is
+///   found through the terms it begins;
+/// - ICU words of three or more characters are also tokens (`word`, `latin`, `number`)
+///   at their first character's position; shorter words are exactly a bigram or unigram.
 ///
-/// Not thread-safe (it owns an ICU iterator and a fold cache): use one per thread.
+/// Not thread-safe (it owns an ICU iterator and caches): use one per thread.
 public final class Analyzer {
     public let normalizer: Normalizer
     private let breaker: WordBreaker
@@ -75,74 +78,109 @@ public final class Analyzer {
         return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: positionCount)
     }
 
-    /// Reused between calls.
+    // Reused between calls.
     private var segments: [WordSegment] = []
-    private var hanStart: [Int32] = []
-    private var hanEnd: [Int32] = []
-    private var hanPosition: [Int32] = []
+    private var charStart: [Int32] = []
+    private var charEnd: [Int32] = []
+    private var charIsWord: [Bool] = []
+    private var classes = CharacterClassCache()
 
     private func tokenize(_ text: UnsafeBufferPointer<UInt8>, normalized: NormalizedText) -> ([Token], Int32) {
         var tokens: [Token] = []
         tokens.reserveCapacity(text.count / 2)
-        var position: Int32 = 0
-        // Han characters in order: byte start, byte end, position.
-        var hanStart = self.hanStart, hanEnd = self.hanEnd, hanPosition = self.hanPosition
-        hanStart.removeAll(keepingCapacity: true)
-        hanEnd.removeAll(keepingCapacity: true)
-        hanPosition.removeAll(keepingCapacity: true)
-        defer { (self.hanStart, self.hanEnd, self.hanPosition) = (hanStart, hanEnd, hanPosition) }
+        // Every character but white space, in order: byte range; its index is its position.
+        var charStart = self.charStart, charEnd = self.charEnd, charIsWord = self.charIsWord
+        charStart.removeAll(keepingCapacity: true)
+        charEnd.removeAll(keepingCapacity: true)
+        charIsWord.removeAll(keepingCapacity: true)
+        defer { (self.charStart, self.charEnd, self.charIsWord) = (charStart, charEnd, charIsWord) }
         let originalStart = normalized.originalStart, originalEnd = normalized.originalEnd
 
-        for segment in segments {
-            var i = segment.start
-            var hanCount = 0
-            var allHan = true
-            let firstPosition = position
-            // Any Han character is indexed, whatever ICU's status says.
-            while i < segment.end {
-                let (v, len, _) = UTF8Decoding.decode(text, at: i)
-                if CharClass.isHan(v) {
-                    hanStart.append(Int32(i))
-                    hanEnd.append(Int32(i + len))
-                    hanPosition.append(position)
-                    position += 1
-                    hanCount += 1
-                } else {
-                    allHan = false
-                }
-                i += len
+        var i = 0
+        while i < text.count {
+            let (v, len, _) = UTF8Decoding.decode(text, at: i)
+            let cls = classes.classify(v)
+            if cls != .space {
+                charStart.append(Int32(i))
+                charEnd.append(Int32(i + len))
+                charIsWord.append(cls == .word)
             }
-            if hanCount > 0 {
-                if allHan && hanCount >= 3 {
-                    tokens.append(Token(kind: .word, position: firstPosition,
-                                        termStart: Int32(segment.start), termEnd: Int32(segment.end),
-                                        start: originalStart[segment.start], end: originalEnd[segment.end - 1]))
-                }
-                continue
-            }
-            guard segment.status >= 100 else { continue }
-            // ICU calls "pm2.5" a number; a token with any letter in it is a word of letters.
-            var hasLetter = segment.status >= 200
-            for k in segment.start..<segment.end where !hasLetter {
-                let b = text[k]
-                hasLetter = b >= 0x80 || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
-            }
-            tokens.append(Token(kind: hasLetter ? .latin : .number, position: position,
-                                termStart: Int32(segment.start), termEnd: Int32(segment.end),
-                                start: originalStart[segment.start], end: originalEnd[segment.end - 1]))
-            position += 1
+            i += len
         }
-        // Bigrams between adjacent Han characters; a unigram for each run's last one.
-        let count = hanStart.count
-        for k in 0..<count {
-            let adjacent = k + 1 < count && hanEnd[k] == hanStart[k + 1]
-            let termEnd = adjacent ? hanEnd[k + 1] : hanEnd[k]
-            tokens.append(Token(kind: .subword, position: hanPosition[k], termStart: hanStart[k], termEnd: termEnd,
-                                start: originalStart[Int(hanStart[k])], end: originalEnd[Int(termEnd) - 1]))
+        let count = charStart.count
+
+        // Bigrams between adjacent word characters; a unigram for each run's last one.
+        for k in 0..<count where charIsWord[k] {
+            let adjacent = k + 1 < count && charIsWord[k + 1] && charEnd[k] == charStart[k + 1]
+            let termEnd = adjacent ? charEnd[k + 1] : charEnd[k]
+            tokens.append(Token(kind: .subword, position: Int32(k), termStart: charStart[k], termEnd: termEnd,
+                                start: originalStart[Int(charStart[k])], end: originalEnd[Int(termEnd) - 1]))
+        }
+
+        // ICU words of three or more characters.
+        var c = 0
+        for segment in segments where segment.status >= 100 {
+            while c < count && Int(charStart[c]) < segment.start { c += 1 }
+            guard c < count, Int(charStart[c]) == segment.start else { continue }
+            var last = c
+            while last + 1 < count && Int(charStart[last + 1]) < segment.end { last += 1 }
+            guard last - c + 1 >= 3, Int(charEnd[last]) == segment.end else { continue }
+            var hasHan = false, hasLetter = false
+            var j = segment.start
+            while j < segment.end {
+                let (v, len, _) = UTF8Decoding.decode(text, at: j)
+                if CharClass.isHan(v) { hasHan = true } else if v >= 0x80 || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) { hasLetter = true }
+                j += len
+            }
+            let kind: TokenKind = hasHan ? .word : hasLetter ? .latin : .number
+            tokens.append(Token(kind: kind, position: Int32(c), termStart: Int32(segment.start), termEnd: Int32(segment.end),
+                                start: originalStart[segment.start], end: originalEnd[segment.end - 1]))
         }
         tokens.sort { a, b in
             a.position != b.position ? a.position < b.position : a.kind.rawValue > b.kind.rawValue
         }
-        return (tokens, position)
+        return (tokens, Int32(count))
+    }
+}
+
+/// White space, word characters (letters of any script, Han, digits, combining marks)
+/// and everything else (punctuation, symbols), decided from Unicode properties once per
+/// code point and cached.
+struct CharacterClassCache {
+    enum Class: UInt8 { case unknown = 0, space, word, other }
+    private static let directLimit = 0x32000
+    private var table = [Class](repeating: .unknown, count: 0x32000)
+
+    @inline(__always)
+    mutating func classify(_ v: UInt32) -> Class {
+        if v < 0x80 {
+            let b = UInt8(v)
+            if b == 0x20 || (b >= 0x09 && b <= 0x0D) { return .space }
+            let isDigit = b >= 0x30 && b <= 0x39
+            let isLetter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
+            return isDigit || isLetter ? .word : .other
+        }
+        if Int(v) < Self.directLimit {
+            let cached = table[Int(v)]
+            if cached != .unknown { return cached }
+            let computed = Self.compute(v)
+            table[Int(v)] = computed
+            return computed
+        }
+        return Self.compute(v)
+    }
+
+    static func compute(_ v: UInt32) -> Class {
+        if CharClass.isHan(v) { return .word }
+        guard let scalar = Unicode.Scalar(v) else { return .other }
+        let p = scalar.properties
+        if p.isWhitespace { return .space }
+        if p.isAlphabetic { return .word }
+        switch p.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber, .nonspacingMark, .spacingMark, .enclosingMark:
+            return .word
+        default:
+            return .other
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Analysis
 
-/// A term a query looks up. Han text is indexed as bigrams (plus a unigram at a run's
-/// end), so a lone Han character is found through every term it begins: `characterPrefix`.
+/// A term a query looks up. Text is indexed as character bigrams (plus a unigram at a
+/// run's end), so a lone character is found through every term it begins: `characterPrefix`.
 public enum QueryTerm: Hashable, Sendable, CustomStringConvertible {
     case exact([UInt8])
     case characterPrefix([UInt8])
@@ -30,7 +30,7 @@ public struct PhrasePart: Sendable {
 
 /// What a query string means to the index.
 public struct QueryPlan: Sendable {
-    /// Distinct terms that score (bigrams, lone characters, long words, numbers, Latin).
+    /// Distinct terms that score (bigrams, lone characters, ICU words of three or more characters).
     public var terms: [QueryTerm]
     /// The parts a document must contain contiguously to be an exact match.
     public var parts: [PhrasePart]
@@ -63,10 +63,7 @@ public struct QueryPlan: Sendable {
                         term = .characterPrefix(bytes)
                     }
                     elements.append((term, token.position - base))
-                case .number, .latin:
-                    term = .exact(bytes)
-                    elements.append((term, token.position - base))
-                case .word:
+                case .word, .number, .latin:
                     term = .exact(bytes)  // scores; containment is checked through its bigrams
                 }
                 if seen.insert(term).inserted { terms.append(term) }

@@ -68,7 +68,8 @@ public final class Searcher {
         case let .exact(bytes):
             return try segment.lookup(bytes).map { [$0] } ?? []
         case let .characterPrefix(bytes):
-            // Bigrams that begin with the character, and its unigram; not longer words.
+            // Bigrams that begin with the character, and its unigram; not the words of three
+            // or more characters that begin with it (no word of two characters is indexed).
             var result: [Int] = []
             for ordinal in try segment.terms(withPrefix: bytes) {
                 let t = try segment.termBytes(ordinal)
@@ -77,8 +78,7 @@ public final class Searcher {
                     result.append(ordinal)
                 } else {
                     let tail = UnsafeBufferPointer(rebasing: t.bindMemory(to: UInt8.self)[bytes.count...])
-                    let (v, len, _) = UTF8Decoding.decode(tail, at: 0)
-                    if len == rest && CharClass.isHan(v) { result.append(ordinal) }
+                    if UTF8Decoding.decode(tail, at: 0).length == rest { result.append(ordinal) }
                 }
             }
             return result

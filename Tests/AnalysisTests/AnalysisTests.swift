@@ -143,7 +143,19 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
     @Test func offsetsSurviveAstralCharactersAndSpaces() {
         let text = "𠀀 中文  abc"
         let a = analyzer.analyze(text)
-        assertTokens(a, original: text, terms: ["𠀀", "中文", "文", "abc"], positions: [0, 1, 2, 3])
+        assertTokens(a, original: text, terms: ["𠀀", "中文", "文", "abc", "ab", "bc", "c"],
+                     kinds: [.subword, .subword, .subword, .latin, .subword, .subword, .subword],
+                     positions: [0, 1, 2, 3, 3, 4, 5])
+    }
+
+    @Test func punctuationTakesAPositionButMakesNoToken() {
+        let text = "PM2.5濃度，2020年"
+        let a = analyzer.analyze(text)
+        let subwords = a.tokens.filter { $0.kind == .subword }
+        #expect(subwords.map { a.term($0) } == ["pm", "m2", "2", "5浓", "浓度", "度", "20", "02", "20", "0年", "年"])
+        #expect(subwords.map(\.position) == [0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12])
+        #expect(a.positionCount == 13)
+        assertTokens(a, original: text, terms: a.terms)
     }
 
     @Test func nonAdjacentHanCharactersDoNotFormBigrams() {
