@@ -395,8 +395,8 @@ enum SegmentMerger {
                     while try postings.next() {
                         let mapped = docMaps[k][postings.doc]
                         guard mapped >= 0 else { continue }
-                        try postings.positions(into: &positions)
-                        encoder.addPosting(doc: mapped, positions: positions[...])
+                        if postings.hasPositions { try postings.positions(into: &positions) }
+                        encoder.addPosting(doc: mapped, freq: postings.freq, positions: positions[...])
                     }
                     cursors[k] += 1
                 }

@@ -61,7 +61,7 @@ struct SegmentBuilder {
                 let doc = docs[k]
                 var next = k + 1
                 while next < end && docs[next] == doc { next += 1 }
-                encoder.addPosting(doc: Int(doc), positions: positions[k..<next])
+                encoder.addPosting(doc: Int(doc), freq: next - k, positions: positions[k..<next])
                 k = next
             }
             encoder.endTerm()

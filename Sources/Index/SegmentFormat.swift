@@ -1,48 +1,54 @@
 import IndexFormat
 
 /// A segment file (`<name>.seg`, kind "SEGM") holds an immutable inverted index over its
-/// documents. Body layout (all integers little-endian; offsets are absolute file offsets):
-///
-///     postings      per term, in term order, per document:
-///                     varint (doc delta << 1 | 1 when freq is 1); the delta is from the
-///                       previous doc, the first from -1
-///                     when freq is 1: varint position
-///                     otherwise: varint freq · varint byte length of the positions ·
-///                       freq varints: position deltas (the first from 0)
-///     term bytes    the terms' UTF-8 bytes, concatenated in byte order
-///     term offsets  (termCount + 1) × u32 into term bytes
-///     term meta     termCount × { u32 doc freq · u64 postings offset · u32 postings length }
-///     doc records   per document: see `DocumentRecord.encode`
-///     doc offsets   (docCount + 1) × u64 into doc records
-///     doc lengths   docCount × u32 (tokens; BM25's document length)
-///     toc           7 × u64 section starts (in the order above) · u32 termCount ·
-///                   u32 docCount · u64 sum of doc lengths
+/// documents. The byte layout is specified in docs/FORMAT.md; in short: postings (per
+/// term: a header, skip entries, document blocks, positions), the term dictionary (term
+/// bytes, offsets, postings offsets), document records and lengths, and a table of
+/// contents.
 enum SegmentLayout {
     static let kind = "SEGM"
     static let tocSize = 7 * 8 + 4 + 4 + 8
-    static let termMetaSize = 16
+    static let skipEntrySize = 20
+
+    /// Terms of one or two characters (bigrams, unigrams) carry positions: phrases are
+    /// made of them. Longer terms (ICU words) only score, so they store none.
+    @inline(__always)
+    static func hasPositions<C: Collection>(_ term: C) -> Bool where C.Element == UInt8 {
+        var scalars = 0
+        for b in term where b & 0xC0 != 0x80 {
+            scalars += 1
+            if scalars > 2 { return false }
+        }
+        return true
+    }
 }
 
 /// Writes a segment: terms must arrive in strictly increasing byte order, each term's
 /// documents in increasing order, each document's positions increasing.
 struct SegmentEncoder {
     /// The file image; postings are written straight into it after the header.
-    private var postings = FileEnvelope.begin(kind: SegmentLayout.kind, capacity: 1 << 20)
+    private var image = FileEnvelope.begin(kind: SegmentLayout.kind, capacity: 1 << 20)
     private var termBytes = ByteWriter()
     private var termOffsets = ByteWriter()
-    private var termMeta = ByteWriter()
+    private var postingsOffsets = ByteWriter()
     private var docRecords = ByteWriter()
     private var docOffsets = ByteWriter()
     private var docLengths = ByteWriter()
+    private var lengths: [UInt32] = []
     private(set) var termCount = 0
     private(set) var docCount = 0
     private var sumLength: UInt64 = 0
 
     // The term being written.
-    private var termStart = 0
-    private var termDocFreq = 0
-    private var lastDoc = -1
-    private var positionScratch = ByteWriter()
+    private var termBytesMark = 0
+    private var withPositions = true
+    private var docs: [UInt32] = []
+    private var freqs: [UInt32] = []
+    private var positionStream = ByteWriter()
+    /// Positions stream offset at the start of each block of `BitPacking.blockSize` docs.
+    private var blockPositionOffsets: [UInt32] = []
+    private var docStream = ByteWriter()
+    private var block: [UInt32] = []
 
     init() {
         termOffsets.u32(0)
@@ -52,80 +58,128 @@ struct SegmentEncoder {
         docOffsets.u64(UInt64(docRecords.count))
         record.encode(into: &docRecords)
         docLengths.u32(record.length)
+        lengths.append(record.length)
         sumLength += UInt64(record.length)
         docCount += 1
     }
 
-    private var termBytesMark = 0
-
     mutating func beginTerm<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         termBytesMark = termBytes.count
         termBytes.bytes.append(contentsOf: bytes)
-        termStart = postings.count - FileEnvelope.headerSize
-        termDocFreq = 0
-        lastDoc = -1
+        withPositions = SegmentLayout.hasPositions(bytes)
+        docs.removeAll(keepingCapacity: true)
+        freqs.removeAll(keepingCapacity: true)
+        positionStream.bytes.removeAll(keepingCapacity: true)
+        blockPositionOffsets.removeAll(keepingCapacity: true)
     }
 
-    /// Adds one document of the current term with its positions.
-    mutating func addPosting(doc: Int, positions: ArraySlice<Int32>) {
-        let delta = UInt64(doc - lastDoc) << 1
-        if positions.count == 1 {
-            postings.varint(delta | 1)
-            postings.varint(UInt64(positions[positions.startIndex]))
-        } else {
-            positionScratch.bytes.removeAll(keepingCapacity: true)
-            var last: Int32 = 0
-            for p in positions {
-                positionScratch.varint(UInt64(p - last))
-                last = p
-            }
-            postings.varint(delta)
-            postings.varint(positions.count)
-            postings.varint(positionScratch.count)
-            postings.append(positionScratch.bytes)
+    /// Adds one document of the current term with its frequency and positions (ignored
+    /// for a term without positions).
+    mutating func addPosting(doc: Int, freq: Int, positions: ArraySlice<Int32>) {
+        if docs.count % BitPacking.blockSize == 0 { blockPositionOffsets.append(UInt32(positionStream.count)) }
+        docs.append(UInt32(doc))
+        freqs.append(UInt32(freq))
+        guard withPositions else { return }
+        var last: Int32 = 0
+        for p in positions {
+            positionStream.varint(UInt64(p - last))
+            last = p
         }
-        lastDoc = doc
-        termDocFreq += 1
     }
 
     /// Ends the current term; a term left without documents (all deleted) is dropped.
     mutating func endTerm() {
-        if termDocFreq == 0 {
+        let df = docs.count
+        if df == 0 {
             termBytes.bytes.removeSubrange(termBytesMark...)
             return
         }
+        let blockSize = BitPacking.blockSize
+        let fullBlocks = df / blockSize
+        // Document stream: full blocks bitpacked (delta − 1, freq − 1), the rest varints.
+        docStream.bytes.removeAll(keepingCapacity: true)
+        var skips = ByteWriter()
+        var previous = -1
+        for b in 0..<fullBlocks {
+            let range = (b * blockSize)..<((b + 1) * blockSize)
+            if df >= blockSize {
+                var maxFreq: UInt32 = 0, minLength = UInt32.max
+                for k in range {
+                    maxFreq = max(maxFreq, freqs[k])
+                    minLength = min(minLength, lengths[Int(docs[k])])
+                }
+                skips.u32(docs[range.upperBound - 1])
+                skips.u32(UInt32(docStream.count))
+                skips.u32(blockPositionOffsets[b])
+                skips.u32(maxFreq)
+                skips.u32(minLength)
+            }
+            block.removeAll(keepingCapacity: true)
+            for k in range {
+                block.append(UInt32(Int(docs[k]) - previous - 1))
+                previous = Int(docs[k])
+            }
+            let deltaWidth = BitPacking.width(block)
+            let freqWidth = BitPacking.width(freqs[range].lazy.map { $0 - 1 })
+            docStream.u8(UInt8(deltaWidth))
+            docStream.u8(UInt8(freqWidth))
+            BitPacking.pack(block, width: deltaWidth, into: &docStream)
+            BitPacking.pack(freqs[range].map { $0 - 1 }, width: freqWidth, into: &docStream)
+        }
+        if fullBlocks * blockSize < df {
+            if df >= blockSize {
+                // The tail block gets a skip entry too, so `advance` can reach it.
+                var maxFreq: UInt32 = 0, minLength = UInt32.max
+                for k in (fullBlocks * blockSize)..<df {
+                    maxFreq = max(maxFreq, freqs[k])
+                    minLength = min(minLength, lengths[Int(docs[k])])
+                }
+                skips.u32(docs[df - 1])
+                skips.u32(UInt32(docStream.count))
+                skips.u32(blockPositionOffsets[fullBlocks])
+                skips.u32(maxFreq)
+                skips.u32(minLength)
+            }
+            for k in (fullBlocks * blockSize)..<df {
+                let delta = UInt64(Int(docs[k]) - previous)
+                previous = Int(docs[k])
+                if freqs[k] == 1 {
+                    docStream.varint(delta << 1 | 1)
+                } else {
+                    docStream.varint(delta << 1)
+                    docStream.varint(UInt64(freqs[k]))
+                }
+            }
+        }
+        postingsOffsets.u64(UInt64(image.count - FileEnvelope.headerSize))
+        image.varint(df)
+        image.varint(docStream.count)
+        image.append(skips.bytes)
+        image.append(docStream.bytes)
+        image.append(positionStream.bytes)
         termOffsets.u32(UInt32(termBytes.count))
-        termMeta.u32(UInt32(termDocFreq))
-        termMeta.u64(UInt64(termStart))
-        termMeta.u32(UInt32(postings.count - FileEnvelope.headerSize - termStart))
         termCount += 1
     }
 
     /// The complete file image.
     mutating func finish() -> [UInt8] {
         docOffsets.u64(UInt64(docRecords.count))
-        var image = postings
-        postings = ByteWriter()
+        postingsOffsets.u64(UInt64(image.count - FileEnvelope.headerSize))
+        var out = image
+        image = ByteWriter()
         var starts: [UInt64] = [UInt64(FileEnvelope.headerSize)]
-        image.bytes.reserveCapacity(image.count + termBytes.count + termOffsets.count + termMeta.count
-                                    + docRecords.count + docOffsets.count + docLengths.count + 1024)
-        for section in [termBytes, termOffsets, termMeta, docRecords, docOffsets, docLengths] {
-            starts.append(UInt64(image.count))
-            image.append(section.bytes)
+        out.bytes.reserveCapacity(out.count + termBytes.count + termOffsets.count + postingsOffsets.count
+                                  + docRecords.count + docOffsets.count + docLengths.count + 1024)
+        for section in [termBytes, termOffsets, postingsOffsets, docRecords, docOffsets, docLengths] {
+            starts.append(UInt64(out.count))
+            out.append(section.bytes)
         }
-        for s in starts { image.u64(s) }
-        image.u32(UInt32(termCount))
-        image.u32(UInt32(docCount))
-        image.u64(sumLength)
-        return FileEnvelope.finish(&image)
+        for s in starts { out.u64(s) }
+        out.u32(UInt32(termCount))
+        out.u32(UInt32(docCount))
+        out.u64(sumLength)
+        return FileEnvelope.finish(&out)
     }
-}
-
-/// Term metadata within one segment.
-public struct TermInfo: Sendable {
-    public var docFreq: Int
-    public var postingsOffset: Int
-    public var postingsLength: Int
 }
 
 /// Reads a memory-mapped segment. Opening checks the envelope and the table of contents;
@@ -140,11 +194,10 @@ public final class SegmentReader: @unchecked Sendable {
     private let postingsStart: Int
     private let termBytesStart: Int
     private let termOffsetsStart: Int
-    private let termMetaStart: Int
+    private let postingsOffsetsStart: Int
     private let docRecordsStart: Int
     private let docOffsetsStart: Int
     private let docLengthsStart: Int
-    private let bodyEnd: Int
 
     public init(path: String, name: String, verifyChecksum: Bool = false) throws {
         self.name = name
@@ -164,14 +217,13 @@ public final class SegmentReader: @unchecked Sendable {
             throw CorruptIndexError(file: name, reason: "table of contents out of order")
         }
         guard ends[2] - starts[2] == (termCount + 1) * 4,
-              ends[3] - starts[3] == termCount * SegmentLayout.termMetaSize,
+              ends[3] - starts[3] == (termCount + 1) * 8,
               ends[5] - starts[5] == (docCount + 1) * 8,
               ends[6] - starts[6] == docCount * 4 else {
             throw CorruptIndexError(file: name, reason: "section sizes disagree with the counts")
         }
-        (postingsStart, termBytesStart, termOffsetsStart, termMetaStart, docRecordsStart, docOffsetsStart, docLengthsStart) =
+        (postingsStart, termBytesStart, termOffsetsStart, postingsOffsetsStart, docRecordsStart, docOffsetsStart, docLengthsStart) =
             (starts[0], starts[1], starts[2], starts[3], starts[4], starts[5], starts[6])
-        bodyEnd = tocStart
     }
 
     var reader: ByteReader { ByteReader(file.bytes, file: name) }
@@ -183,18 +235,6 @@ public final class SegmentReader: @unchecked Sendable {
         let e = Int(try r.u32(at: termOffsetsStart + (ordinal + 1) * 4))
         guard s <= e, termBytesStart + e <= termOffsetsStart else { throw r.corrupt("term \(ordinal) out of bounds") }
         return UnsafeRawBufferPointer(rebasing: file.bytes[(termBytesStart + s)..<(termBytesStart + e)])
-    }
-
-    public func termInfo(_ ordinal: Int) throws -> TermInfo {
-        let r = reader
-        let base = termMetaStart + ordinal * SegmentLayout.termMetaSize
-        let df = Int(try r.u32(at: base))
-        let offset = Int(try r.u64(at: base + 4))
-        let length = Int(try r.u32(at: base + 12))
-        guard df >= 1, df <= docCount, offset + length <= termBytesStart - postingsStart else {
-            throw r.corrupt("term \(ordinal) metadata out of range")
-        }
-        return TermInfo(docFreq: df, postingsOffset: offset, postingsLength: length)
     }
 
     /// Lexicographic compare of raw bytes.
@@ -238,11 +278,17 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func postings(_ ordinal: Int) throws -> PostingsCursor {
-        let info = try termInfo(ordinal)
-        let start = postingsStart + info.postingsOffset
-        let slice = UnsafeRawBufferPointer(rebasing: file.bytes[start..<(start + info.postingsLength)])
-        return PostingsCursor(ByteReader(slice, file: name), docCount: docCount, docFreq: info.docFreq)
+        guard ordinal >= 0, ordinal < termCount else { throw reader.corrupt("term \(ordinal) out of range") }
+        let r = reader
+        let s = Int(try r.u64(at: postingsOffsetsStart + ordinal * 8))
+        let e = Int(try r.u64(at: postingsOffsetsStart + (ordinal + 1) * 8))
+        guard s < e, postingsStart + e <= termBytesStart else { throw r.corrupt("postings of term \(ordinal) out of bounds") }
+        let slice = UnsafeRawBufferPointer(rebasing: file.bytes[(postingsStart + s)..<(postingsStart + e)])
+        return try PostingsCursor(ByteReader(slice, file: name), docCount: docCount,
+                                  hasPositions: SegmentLayout.hasPositions(try termBytes(ordinal)))
     }
+
+    public func docFreq(_ ordinal: Int) throws -> Int { try postings(ordinal).docFreq }
 
     public func docLength(_ doc: Int) throws -> UInt32 {
         try reader.u32(at: docLengthsStart + doc * 4)
@@ -258,7 +304,7 @@ public final class SegmentReader: @unchecked Sendable {
         return try DocumentRecord.decode(&recordReader)
     }
 
-    /// Full check: checksum, and every postings list decodes, sorted and in range.
+    /// Full check: checksum, records, and every postings list decodes, sorted and in range.
     public func verify(path: String) throws {
         _ = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, name: name, verifyChecksum: true)
         var previous: [UInt8]? = nil
@@ -270,6 +316,7 @@ public final class SegmentReader: @unchecked Sendable {
             lengthSum += UInt64(record.length)
         }
         guard lengthSum == sumLength else { throw reader.corrupt("sum of document lengths disagrees") }
+        var positions: [Int32] = []
         for t in 0..<termCount {
             let bytes = Array(try termBytes(t))
             if let previous, !previous.lexicographicallyPrecedes(bytes) { throw reader.corrupt("terms out of order at \(t)") }
@@ -277,10 +324,11 @@ public final class SegmentReader: @unchecked Sendable {
             var cursor = try postings(t)
             var seen = 0
             while try cursor.next() {
-                _ = try cursor.positions()
+                if cursor.hasPositions { try cursor.positions(into: &positions) }
                 seen += 1
             }
             guard seen == cursor.docFreq else { throw reader.corrupt("term \(t) doc freq disagrees") }
+            try cursor.checkFullyConsumed()
         }
     }
 }
@@ -291,67 +339,5 @@ extension ByteReader {
         let v = try u64()
         guard v <= UInt64(limit) else { throw corrupt("offset \(v) beyond the file") }
         return Int(v)
-    }
-}
-
-/// Walks one term's postings in one segment: documents in order, with their positions.
-public struct PostingsCursor {
-    private var reader: ByteReader
-    public let docCount: Int
-    public let docFreq: Int
-    public private(set) var doc: Int = -1
-    public private(set) var freq: Int = 0
-    private var positionsStart = 0
-    private var positionsLength = 0
-
-    init(_ reader: ByteReader, docCount: Int, docFreq: Int) {
-        self.reader = reader
-        self.docCount = docCount
-        self.docFreq = docFreq
-    }
-
-    /// Advances to the next document; false at the end.
-    @inline(__always)
-    public mutating func next() throws -> Bool {
-        if reader.isAtEnd { return false }
-        let code = try reader.varint()
-        let delta = Int(truncatingIfNeeded: code >> 1)
-        let newDoc = doc + delta
-        guard delta >= 1, delta <= docCount, newDoc < docCount else { throw reader.corrupt("document \(newDoc) out of range in postings") }
-        doc = newDoc
-        if code & 1 == 1 {
-            freq = 1
-            positionsStart = reader.offset
-            _ = try reader.varint()
-            positionsLength = reader.offset - positionsStart
-        } else {
-            freq = try reader.varint(max: Int(Int32.max))
-            positionsLength = try reader.varint(max: reader.remaining)
-            guard freq >= 2, positionsLength >= freq else { throw reader.corrupt("bad frequency in postings") }
-            positionsStart = reader.offset
-            reader.offset += positionsLength
-        }
-        return true
-    }
-
-    /// The current document's positions.
-    public func positions() throws -> [Int32] {
-        var out: [Int32] = []
-        try positions(into: &out)
-        return out
-    }
-
-    public func positions(into out: inout [Int32]) throws {
-        out.removeAll(keepingCapacity: true)
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: reader.buffer[positionsStart..<(positionsStart + positionsLength)]), file: reader.file)
-        var p: Int64 = 0
-        for k in 0..<freq {
-            let delta = try r.varint()
-            guard delta > 0 || k == 0 else { throw r.corrupt("positions not increasing") }
-            p += Int64(delta)
-            guard p <= Int64(Int32.max) else { throw r.corrupt("position out of range") }
-            out.append(Int32(p))
-        }
-        guard r.isAtEnd else { throw r.corrupt("positions length disagrees") }
     }
 }

@@ -42,7 +42,9 @@ func paths(_ reader: IndexReader) throws -> [String] {
             var cursor = try segment.postings(ordinal)
             var found = false
             while try cursor.next() {
-                if cursor.doc == docA { found = try cursor.positions().contains(token.position) }
+                guard cursor.doc == docA else { continue }
+                // Words of three or more characters store no positions, only frequencies.
+                found = token.kind == .subword ? try cursor.positions().contains(token.position) : cursor.freq >= 1
             }
             #expect(found, "\(analyzed.term(token)) at \(token.position)")
         }
@@ -180,6 +182,67 @@ func paths(_ reader: IndexReader) throws -> [String] {
             #expect(throws: CorruptIndexError.self) {
                 let r = try IndexReader.open(directory: dir.path + "/index")
                 try r.verify()
+            }
+        }
+    }
+}
+
+@Suite struct PostingsFormatTests {
+    /// Synthetic postings of many lengths (around the 128-document block size), encoded,
+    /// read back sequentially, with `advance(to:)`, and with positions after jumps.
+    @Test(arguments: [1, 2, 127, 128, 129, 255, 256, 300, 1000])
+    func roundTripsAcrossBlockBoundaries(docFreq: Int) throws {
+        var rng = SystemRandomNumberGenerator()
+        let docCount = docFreq * 3 + 5
+        var encoder = SegmentEncoder()
+        for d in 0..<docCount {
+            encoder.addDocument(DocumentRecord(file: "/f\(d)", collectionID: "", docID: "f\(d)", title: "", format: .plain,
+                                               fileSize: 0, modified: 0, contentHash: 0, sourceOffset: 0, sourceLength: 0,
+                                               length: UInt32.random(in: 1...500, using: &rng)))
+        }
+        let docs = Array((0..<docCount).shuffled(using: &rng).prefix(docFreq)).sorted()
+        let positions: [[Int32]] = docs.map { _ in
+            var p: Int32 = -1
+            return (0..<Int.random(in: 1...(Bool.random(using: &rng) ? 1 : 40), using: &rng)).map { _ in
+                p += Int32.random(in: 1...300, using: &rng)
+                return p
+            }
+        }
+        for term in ["ab", "abc"] {
+            encoder.beginTerm(Array(term.utf8))
+            for (d, ps) in zip(docs, positions) { encoder.addPosting(doc: d, freq: ps.count, positions: ps[...]) }
+            encoder.endTerm()
+        }
+        let dir = TemporaryDirectory()
+        try FileSystem.writeAndSync(dir.path + "/t.seg", encoder.finish())
+        let segment = try SegmentReader(path: dir.path + "/t.seg", name: "t.seg", verifyChecksum: true)
+        try segment.verify(path: dir.path + "/t.seg")
+        for (ordinal, withPositions) in [(0, true), (1, false)] {
+            var cursor = try segment.postings(ordinal)
+            #expect(cursor.docFreq == docFreq)
+            #expect(cursor.hasPositions == withPositions)
+            var k = 0
+            while try cursor.next() {
+                #expect(cursor.doc == docs[k])
+                #expect(cursor.freq == positions[k].count)
+                // Read positions of every third document only: the others are skipped.
+                if withPositions && k % 3 == 0 { #expect(try cursor.positions() == positions[k]) }
+                k += 1
+            }
+            #expect(k == docFreq)
+        }
+        // advance(to:) to random increasing targets, then positions.
+        for _ in 0..<20 {
+            var cursor = try segment.postings(0)
+            var target = 0
+            while true {
+                target += Int.random(in: 1...max(1, docCount / 8), using: &rng)
+                let expected = docs.firstIndex { $0 >= target }
+                let found = try cursor.advance(to: target)
+                #expect(found == (expected != nil))
+                guard let e = expected else { break }
+                #expect(cursor.doc == docs[e])
+                if Bool.random(using: &rng) { #expect(try cursor.positions() == positions[e]) }
             }
         }
     }

@@ -1,0 +1,219 @@
+import IndexFormat
+
+/// Walks one term's postings in one segment: documents in order, their frequencies, and
+/// on request their positions. Full blocks of 128 documents are bit-unpacked at once;
+/// lists of 128 documents or more carry skip entries, which `advance(to:)` uses to jump
+/// over blocks and which also give each block's start in the positions stream. Positions
+/// of documents passed over are skipped without being decoded.
+public struct PostingsCursor {
+    private var reader: ByteReader
+    public let docCount: Int
+    public let docFreq: Int
+    public let hasPositions: Bool
+    public private(set) var doc: Int = -1
+    public private(set) var freq: Int = 0
+
+    private let skipStart: Int
+    private let skipCount: Int
+    private let docStreamStart: Int
+    private let positionsStart: Int
+    private let fullBlocks: Int
+
+    /// Ordinal of the current document within the term.
+    private var index = -1
+    /// Where the next document's entry starts in the document stream.
+    private var docOffset: Int
+    private var block: BlockBuffer? = nil
+    private var loadedBlock = -1
+
+    /// Positions: `positionOffset` is where the positions of document `index` begin once
+    /// `pendingPositions` varints are skipped.
+    private var positionOffset: Int
+    private var pendingPositions = 0
+    private var positionsRead = false
+    private var currentPositionsStart = 0
+
+    final class BlockBuffer {
+        var docs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+        var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    }
+
+    init(_ reader: ByteReader, docCount: Int, hasPositions: Bool) throws {
+        var r = reader
+        docFreq = try r.varint(max: docCount)
+        let docStreamLength = try r.varint(max: r.remaining)
+        guard docFreq >= 1 else { throw r.corrupt("empty postings list") }
+        skipCount = docFreq >= BitPacking.blockSize ? (docFreq + BitPacking.blockSize - 1) / BitPacking.blockSize : 0
+        skipStart = r.offset
+        docStreamStart = skipStart + skipCount * SegmentLayout.skipEntrySize
+        positionsStart = docStreamStart + docStreamLength
+        guard positionsStart <= r.buffer.count else { throw r.corrupt("postings header out of bounds") }
+        fullBlocks = docFreq / BitPacking.blockSize
+        self.reader = r
+        self.docCount = docCount
+        self.hasPositions = hasPositions
+        docOffset = docStreamStart
+        positionOffset = positionsStart
+    }
+
+    // Skip entry fields: last doc, doc stream offset, positions offset, max freq, min length.
+    @inline(__always)
+    private func skipField(_ block: Int, _ field: Int) throws -> Int {
+        Int(try reader.u32(at: skipStart + block * SegmentLayout.skipEntrySize + field * 4))
+    }
+
+    /// The largest frequency and the smallest document length in the block holding the
+    /// current document (for score upper bounds); nil for short lists.
+    public func blockImpact() throws -> (maxFreq: Int, minLength: Int)? {
+        guard skipCount > 0, index >= 0 else { return nil }
+        let b = index / BitPacking.blockSize
+        return (try skipField(b, 3), try skipField(b, 4))
+    }
+
+    /// Advances to the next document; false at the end.
+    @inline(__always)
+    public mutating func next() throws -> Bool {
+        guard index + 1 < docFreq else {
+            index = docFreq
+            doc = Int.max
+            return false
+        }
+        if !positionsRead { pendingPositions += freq }
+        positionsRead = false
+        index += 1
+        let inBlock = index % BitPacking.blockSize
+        if index < fullBlocks * BitPacking.blockSize {
+            let b = index / BitPacking.blockSize
+            if b != loadedBlock { try load(block: b) }
+            doc = Int(block!.docs[inBlock])
+            freq = Int(block!.freqs[inBlock])
+        } else {
+            if inBlock == 0 && skipCount > 0 { try enterTail() }
+            reader.offset = docOffset
+            let code = try reader.varint()
+            let delta = Int(truncatingIfNeeded: code >> 1)
+            guard delta >= 1, delta <= docCount else { throw reader.corrupt("document delta out of range in postings") }
+            doc += delta
+            freq = code & 1 == 1 ? 1 : try reader.varint(max: Int(Int32.max))
+            guard freq >= 1 else { throw reader.corrupt("zero frequency in postings") }
+            docOffset = reader.offset
+            guard docOffset <= positionsStart else { throw reader.corrupt("document stream overruns its length") }
+        }
+        guard doc < docCount else { throw reader.corrupt("document \(doc) out of range in postings") }
+        return true
+    }
+
+    /// Advances to the first document ≥ `target`; false when there is none.
+    public mutating func advance(to target: Int) throws -> Bool {
+        if doc >= target && index >= 0 { return index < docFreq }
+        if skipCount > 0 {
+            var b = max(0, index / BitPacking.blockSize)
+            while b < skipCount, try skipField(b, 0) < target { b += 1 }
+            if b >= skipCount {
+                index = docFreq
+                doc = Int.max
+                return false
+            }
+            if b > index / BitPacking.blockSize || index < 0 { try jump(toBlock: b) }
+        }
+        while try next() {
+            if doc >= target { return true }
+        }
+        return false
+    }
+
+    /// Positions the cursor just before the first document of block `b`.
+    private mutating func jump(toBlock b: Int) throws {
+        index = b * BitPacking.blockSize - 1
+        doc = b == 0 ? -1 : try skipField(b - 1, 0)
+        docOffset = docStreamStart + (try skipField(b, 1))
+        positionOffset = positionsStart + (try skipField(b, 2))
+        pendingPositions = 0
+        freq = 0
+        positionsRead = true
+        guard docOffset <= positionsStart, positionOffset <= reader.buffer.count else { throw reader.corrupt("skip entry out of bounds") }
+    }
+
+    private mutating func enterTail() throws {
+        let b = index / BitPacking.blockSize
+        doc = b == 0 ? -1 : try skipField(b - 1, 0)
+        docOffset = docStreamStart + (try skipField(b, 1))
+        positionOffset = positionsStart + (try skipField(b, 2))
+        pendingPositions = 0
+        guard docOffset <= positionsStart, positionOffset <= reader.buffer.count else { throw reader.corrupt("skip entry out of bounds") }
+    }
+
+    private mutating func load(block b: Int) throws {
+        if block == nil { block = BlockBuffer() }
+        let buffer = block!
+        let base = b == 0 ? -1 : try skipField(b - 1, 0)
+        reader.offset = docStreamStart + (try skipField(b, 1))
+        positionOffset = positionsStart + (try skipField(b, 2))
+        pendingPositions = 0
+        let deltaWidth = Int(try reader.u8())
+        let freqWidth = Int(try reader.u8())
+        try buffer.docs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: deltaWidth, into: $0.baseAddress!) }
+        try buffer.freqs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: freqWidth, into: $0.baseAddress!) }
+        var previous = base
+        for k in 0..<BitPacking.blockSize {
+            let d = previous + Int(buffer.docs[k]) + 1
+            guard d < docCount, buffer.freqs[k] < UInt32(Int32.max) else { throw reader.corrupt("document block out of range") }
+            buffer.docs[k] = UInt32(d)
+            buffer.freqs[k] += 1
+            previous = d
+        }
+        docOffset = reader.offset
+        guard docOffset <= positionsStart else { throw reader.corrupt("document stream overruns its length") }
+        loadedBlock = b
+    }
+
+    /// The current document's positions.
+    public mutating func positions() throws -> [Int32] {
+        var out: [Int32] = []
+        try positions(into: &out)
+        return out
+    }
+
+    public mutating func positions(into out: inout [Int32]) throws {
+        out.removeAll(keepingCapacity: true)
+        guard hasPositions else { throw reader.corrupt("positions requested for a term without positions") }
+        var r = reader
+        if positionsRead {
+            // Read again: decode from where this document's positions began.
+            r.offset = currentPositionsStart
+            try decodePositions(&r, into: &out)
+            return
+        }
+        r.offset = positionOffset
+        // Skip the positions of the documents passed over.
+        var skip = pendingPositions
+        while skip > 0 {
+            guard r.offset < r.buffer.count else { throw r.corrupt("positions stream overrun") }
+            if r.buffer[r.offset] < 0x80 { skip -= 1 }
+            r.offset += 1
+        }
+        currentPositionsStart = r.offset
+        try decodePositions(&r, into: &out)
+        positionOffset = r.offset
+        pendingPositions = 0
+        positionsRead = true
+    }
+
+    private func decodePositions(_ r: inout ByteReader, into out: inout [Int32]) throws {
+        var p: Int64 = 0
+        for k in 0..<freq {
+            let delta = try r.varint()
+            guard delta > 0 || k == 0 else { throw r.corrupt("positions not increasing") }
+            p += Int64(delta)
+            guard p <= Int64(Int32.max) else { throw r.corrupt("position out of range") }
+            out.append(Int32(p))
+        }
+    }
+
+    /// For verification after a full walk: the streams were exactly consumed.
+    func checkFullyConsumed() throws {
+        guard docOffset == positionsStart else {
+            throw reader.corrupt("document stream length disagrees")
+        }
+    }
+}
