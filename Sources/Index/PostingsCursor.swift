@@ -23,7 +23,10 @@ public struct PostingsCursor {
     private var index = -1
     /// Where the next document's entry starts in the document stream.
     private var docOffset: Int
-    private var block: BlockBuffer? = nil
+    /// The decoded block (documents and frequencies), empty until a full block is read.
+    /// Plain arrays in a struct: no dynamic exclusivity checks on the hot path.
+    private var blockDocs: [UInt32] = []
+    private var blockFreqs: [UInt32] = []
     private var loadedBlock = -1
 
     /// Positions: `positionOffset` is where the positions of document `index` begin once
@@ -32,11 +35,6 @@ public struct PostingsCursor {
     private var pendingPositions = 0
     private var positionsRead = false
     private var currentPositionsStart = 0
-
-    final class BlockBuffer {
-        var docs = [UInt32](repeating: 0, count: BitPacking.blockSize)
-        var freqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    }
 
     init(_ reader: ByteReader, docCount: Int, hasPositions: Bool) throws {
         var r = reader
@@ -85,8 +83,8 @@ public struct PostingsCursor {
         if index < fullBlocks * BitPacking.blockSize {
             let b = index / BitPacking.blockSize
             if b != loadedBlock { try load(block: b) }
-            doc = Int(block!.docs[inBlock])
-            freq = Int(block!.freqs[inBlock])
+            doc = Int(blockDocs[inBlock])
+            freq = Int(blockFreqs[inBlock])
         } else {
             if inBlock == 0 && skipCount > 0 { try enterTail() }
             reader.offset = docOffset
@@ -144,22 +142,24 @@ public struct PostingsCursor {
     }
 
     private mutating func load(block b: Int) throws {
-        if block == nil { block = BlockBuffer() }
-        let buffer = block!
+        if blockDocs.isEmpty {
+            blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+            blockFreqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+        }
         let base = b == 0 ? -1 : try skipField(b - 1, 0)
         reader.offset = docStreamStart + (try skipField(b, 1))
         positionOffset = positionsStart + (try skipField(b, 2))
         pendingPositions = 0
         let deltaWidth = Int(try reader.u8())
         let freqWidth = Int(try reader.u8())
-        try buffer.docs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: deltaWidth, into: $0.baseAddress!) }
-        try buffer.freqs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: freqWidth, into: $0.baseAddress!) }
+        try blockDocs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: deltaWidth, into: $0.baseAddress!) }
+        try blockFreqs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: freqWidth, into: $0.baseAddress!) }
         var previous = base
         for k in 0..<BitPacking.blockSize {
-            let d = previous + Int(buffer.docs[k]) + 1
-            guard d < docCount, buffer.freqs[k] < UInt32(Int32.max) else { throw reader.corrupt("document block out of range") }
-            buffer.docs[k] = UInt32(d)
-            buffer.freqs[k] += 1
+            let d = previous + Int(blockDocs[k]) + 1
+            guard d < docCount, blockFreqs[k] < UInt32(Int32.max) else { throw reader.corrupt("document block out of range") }
+            blockDocs[k] = UInt32(d)
+            blockFreqs[k] += 1
             previous = d
         }
         docOffset = reader.offset

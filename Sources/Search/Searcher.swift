@@ -34,8 +34,9 @@ public struct SearchResult: Sendable {
     public var query: String
     /// Live documents that contain at least one query term.
     public var total: Int
-    /// Live documents that contain the whole query (each part contiguously).
-    public var exactCount: Int
+    /// Live documents that contain the whole query (each part contiguously); nil when the
+    /// search was asked not to count them.
+    public var exactCount: Int?
     public var hits: [Hit]
 }
 
@@ -49,11 +50,30 @@ public struct SearchResult: Sendable {
 public final class Searcher {
     public let reader: IndexReader
     public let analyzer: Analyzer
-    public var bm25 = BM25()
+    public var bm25 = BM25() {
+        didSet { normsCache = Array(repeating: nil, count: reader.segments.count) }
+    }
 
     public init(reader: IndexReader) throws {
         self.reader = reader
         analyzer = try Analyzer()
+        normsCache = Array(repeating: nil, count: reader.segments.count)
+    }
+
+    /// Per segment, k1 · (1 − b + b · length / avgdl) of every document: BM25's length
+    /// normalisation, computed on first use.
+    private var normsCache: [[Double]?]
+
+    func lengthNorms(segment s: Int) throws -> [Double] {
+        if let cached = normsCache[s] { return cached }
+        let segment = reader.segments[s].reader
+        let avgdl = reader.statisticsAverageLength
+        var norms = [Double](repeating: 0, count: segment.docCount)
+        for doc in 0..<segment.docCount {
+            norms[doc] = bm25.k1 * (1 - bm25.b + bm25.b * Double(try segment.docLength(doc)) / avgdl)
+        }
+        normsCache[s] = norms
+        return norms
     }
 
     /// One term's documents in one segment, in doc order, with term frequencies.
@@ -109,30 +129,38 @@ public final class Searcher {
         return result
     }
 
-    /// Positions of `ordinals` (merged) in `doc`, advancing `cursors` forward only.
-    func positions(_ cursors: inout [PostingsCursor], doc: Int, scratch: inout [Int32]) throws -> [Int32] {
-        var result: [Int32] = []
+    /// Moves every cursor of one element to `doc`; returns the element's frequency there.
+    func frequency(_ cursors: inout [PostingsCursor], at doc: Int) throws -> Int {
+        var total = 0
         for k in cursors.indices {
-            while cursors[k].doc < doc {
-                guard try cursors[k].next() else { break }
-            }
-            if cursors[k].doc == doc {
-                try cursors[k].positions(into: &scratch)
-                result.append(contentsOf: scratch)
-            }
+            if try cursors[k].advance(to: doc), cursors[k].doc == doc { total += cursors[k].freq }
         }
-        if cursors.count > 1 { result.sort() }
-        return result
+        return total
     }
 
-    public func search(_ query: String, k: Int = 10, offset: Int = 0) throws -> SearchResult {
+    /// Positions of one element in the document its cursors stand on (merged, sorted).
+    func positions(_ cursors: inout [PostingsCursor], doc: Int, into out: inout [Int32], scratch: inout [Int32]) throws {
+        out.removeAll(keepingCapacity: true)
+        for k in cursors.indices where cursors[k].doc == doc {
+            try cursors[k].positions(into: &scratch)
+            out.append(contentsOf: scratch)
+        }
+        if cursors.count > 1 { out.sort() }
+    }
+
+    public func search(_ query: String, k: Int = 10, offset: Int = 0, countExact: Bool = true) throws -> SearchResult {
         let plan = QueryPlan(query: query, analyzer: analyzer)
-        return try search(plan, query: query, k: k, offset: offset)
+        return try search(plan, query: query, k: k, offset: offset, countExact: countExact)
     }
 
-    public func search(_ plan: QueryPlan, query: String, k: Int, offset: Int = 0) throws -> SearchResult {
+    /// Ranks the documents for `plan`. With `countExact`, every candidate's containment is
+    /// checked so `exactCount` is exact; without, candidates are checked in descending BM25
+    /// order only until the page is filled with documents that contain the query (an
+    /// unchecked candidate scores below every checked one, so it could not outrank them
+    /// even with the bonus), and `exactCount` is nil.
+    public func search(_ plan: QueryPlan, query: String, k: Int, offset: Int = 0, countExact: Bool = true) throws -> SearchResult {
         guard !plan.isEmpty, reader.documentCount > 0 else {
-            return SearchResult(query: query, total: 0, exactCount: 0, hits: [])
+            return SearchResult(query: query, total: 0, exactCount: countExact ? 0 : nil, hits: [])
         }
         let n = reader.statisticsDocumentCount
         let avgdl = reader.statisticsAverageLength
@@ -157,35 +185,75 @@ public final class Searcher {
         let bonus = idf.reduce(0, +)
         let termIndex = Dictionary(uniqueKeysWithValues: plan.terms.enumerated().map { ($1, $0) })
 
-        var heap = TopK(capacity: k + offset)
+        // BM25 of every matching live document, and the candidates for containment: the
+        // documents holding every term of every part.
+        var scoresBySegment: [[Double]] = []
+        var matchedBySegment: [[Bool]] = []
+        var candidates: [TopK.Entry] = []  // documents holding every term of every part
         var total = 0
-        var exactCount = 0
-        var scratch: [Int32] = []
         for (s, view) in reader.segments.enumerated() {
             let segment = view.reader
             var scores = [Double](repeating: 0, count: segment.docCount)
             var matched = [Bool](repeating: false, count: segment.docCount)
+            let norms = try lengthNorms(segment: s)
             for t in plan.terms.indices {
                 let d = docsBySegment[s][t]
+                let termIDF = idf[t]
                 for i in d.docs.indices {
                     let doc = Int(d.docs[i])
                     if view.isDeleted(doc) { continue }
-                    let length = Double(try segment.docLength(doc))
-                    scores[doc] += bm25.score(tf: Int(d.freqs[i]), idf: idf[t], length: length, averageLength: avgdl)
-                    matched[doc] = true
+                    let tf = Double(d.freqs[i])
+                    scores[doc] += termIDF * tf / (tf + norms[doc])
+                    if !matched[doc] {
+                        matched[doc] = true
+                        total += 1
+                    }
                 }
             }
-            // Exact containment: documents holding every element of every part.
-            var exact = try exactMatches(plan, termIndex: termIndex, segment: segment,
-                                         ordinals: ordinalsBySegment[s], docs: docsBySegment[s], scratch: &scratch)
-            exact.removeAll { view.isDeleted(Int($0)) }
-            for doc in exact { scores[Int(doc)] += bonus }
-            exactCount += exact.count
-            var isExact = [Bool](repeating: false, count: exact.isEmpty ? 0 : segment.docCount)
-            for doc in exact { isExact[Int(doc)] = true }
-            for doc in 0..<segment.docCount where matched[doc] {
-                total += 1
-                heap.insert(TopK.Entry(score: scores[doc], segment: s, doc: doc, exact: !isExact.isEmpty && isExact[doc]))
+            var all: [Int32]? = nil
+            for part in plan.parts {
+                for element in part.elements {
+                    let list = docsBySegment[s][termIndex[element.term]!].docs
+                    all = all.map { intersect($0, list) } ?? list
+                }
+            }
+            for doc in all ?? [] where !view.isDeleted(Int(doc)) {
+                candidates.append(TopK.Entry(score: scores[Int(doc)], segment: s, doc: Int(doc), exact: false))
+            }
+            scoresBySegment.append(scores)
+            matchedBySegment.append(matched)
+        }
+
+        // Containment, checked on candidates: all of them, or best first until the page fills.
+        var exact = reader.segments.map { _ in [Bool]() }
+        let needed = k + offset
+        var exactTotal = 0
+        if countExact {
+            exactTotal = try checkContainment(candidates[...], plan: plan, termIndex: termIndex, ordinals: ordinalsBySegment, into: &exact)
+        } else if !candidates.isEmpty && needed > 0 {
+            // Best unchecked candidates first, in growing rounds.
+            var chunk = max(16, 2 * needed)
+            var found = 0
+            var unchecked = candidates
+            while found < needed && !unchecked.isEmpty {
+                var best = TopK(capacity: chunk)
+                for c in unchecked { best.insert(c) }
+                let round = best.sorted()
+                found += try checkContainment(round[...], plan: plan, termIndex: termIndex, ordinals: ordinalsBySegment, into: &exact)
+                if round.count == unchecked.count { break }
+                let threshold = round[round.count - 1]
+                unchecked.removeAll { !$0.ranksBelow(threshold) }
+                chunk *= 2
+            }
+        }
+
+        var heap = TopK(capacity: needed)
+        for s in reader.segments.indices {
+            let scores = scoresBySegment[s], matched = matchedBySegment[s]
+            let exactHere = exact[s]
+            for doc in 0..<scores.count where matched[doc] {
+                let isExact = !exactHere.isEmpty && exactHere[doc]
+                heap.insert(TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact))
             }
         }
         let ranked = heap.sorted()
@@ -194,38 +262,70 @@ public final class Searcher {
             let record = try reader.segments[e.segment].reader.document(e.doc)
             hits.append(Hit(rank: i + 1, score: e.score, exact: e.exact, segment: e.segment, doc: e.doc, record: record))
         }
-        return SearchResult(query: query, total: total, exactCount: exactCount, hits: hits)
+        return SearchResult(query: query, total: total, exactCount: countExact ? exactTotal : nil, hits: hits)
     }
 
-    /// Documents of a segment that contain every part of the plan as a phrase.
-    func exactMatches(_ plan: QueryPlan, termIndex: [QueryTerm: Int], segment: SegmentReader,
-                      ordinals: [[Int]], docs: [TermDocs], scratch: inout [Int32]) throws -> [Int32] {
-        var result: [Int32]? = nil
-        for part in plan.parts {
-            // Candidates: documents that hold all of the part's terms.
-            var candidates: [Int32]? = nil
-            for element in part.elements {
-                let list = docs[termIndex[element.term]!].docs
-                candidates = candidates.map { intersect($0, list) } ?? list
-            }
-            if let r = result { candidates = intersect(candidates ?? [], r) }
-            guard var remaining = candidates, !remaining.isEmpty else { return [] }
-            if part.elements.count > 1 {
-                var cursors: [[PostingsCursor]] = try part.elements.map { element in
-                    try ordinals[termIndex[element.term]!].map { try segment.postings($0) }
-                }
-                remaining = try remaining.filter { doc in
-                    var lists: [[Int32]] = []
-                    for e in cursors.indices {
-                        lists.append(try positions(&cursors[e], doc: Int(doc), scratch: &scratch))
-                    }
-                    return phraseOccurs(lists, offsets: part.elements.map(\.offset))
-                }
-            }
-            result = remaining
+    /// Checks which candidates contain every part of the plan as a phrase, adding them to
+    /// `exact`; returns how many did.
+    @discardableResult
+    func checkContainment(_ candidates: ArraySlice<TopK.Entry>, plan: QueryPlan, termIndex: [QueryTerm: Int],
+                          ordinals: [[[Int]]], into exact: inout [[Bool]]) throws -> Int {
+        var bySegment = [[Int32]](repeating: [], count: reader.segments.count)
+        for c in candidates { bySegment[c.segment].append(Int32(c.doc)) }
+        var found = 0
+        for (s, var docs) in bySegment.enumerated() where !docs.isEmpty {
+            docs.sort()
+            let matches = try phraseMatches(plan, termIndex: termIndex, segment: reader.segments[s].reader,
+                                            ordinals: ordinals[s], candidates: docs)
+            if exact[s].isEmpty { exact[s] = [Bool](repeating: false, count: reader.segments[s].reader.docCount) }
+            for doc in matches { exact[s][Int(doc)] = true }
+            found += matches.count
         }
-        return result ?? []
+        return found
     }
+
+    /// Those of `candidates` (sorted documents holding every element) in which every part
+    /// of the plan occurs as a phrase.
+    func phraseMatches(_ plan: QueryPlan, termIndex: [QueryTerm: Int], segment: SegmentReader,
+                       ordinals: [[Int]], candidates: [Int32]) throws -> [Int32] {
+        var remaining = candidates
+        var starts: [Int32] = [], positions: [Int32] = [], kept: [Int32] = [], scratch: [Int32] = []
+        for part in plan.parts where part.elements.count > 1 {
+            var cursors: [[PostingsCursor]] = try part.elements.map { element in
+                try ordinals[termIndex[element.term]!].map { try segment.postings($0) }
+            }
+            var frequencies = [Int](repeating: 0, count: cursors.count)
+            remaining = try remaining.filter { doc in
+                for e in cursors.indices { frequencies[e] = try frequency(&cursors[e], at: Int(doc)) }
+                // Start from the rarest element; drop phrase starts as each other one rules them out.
+                let order = cursors.indices.sorted { frequencies[$0] < frequencies[$1] }
+                try self.positions(&cursors[order[0]], doc: Int(doc), into: &positions, scratch: &scratch)
+                let anchor = part.elements[order[0]].offset
+                starts.removeAll(keepingCapacity: true)
+                for p in positions { starts.append(p - anchor) }
+                for e in order.dropFirst() {
+                    try self.positions(&cursors[e], doc: Int(doc), into: &positions, scratch: &scratch)
+                    keepStarts(&starts, occurringAt: positions, offset: part.elements[e].offset, into: &kept)
+                    if starts.isEmpty { return false }
+                }
+                return true
+            }
+            if remaining.isEmpty { break }
+        }
+        return remaining
+    }
+}
+
+/// Keeps the phrase starts s for which s + offset is in `positions` (both sorted).
+func keepStarts(_ starts: inout [Int32], occurringAt positions: [Int32], offset: Int32, into kept: inout [Int32]) {
+    kept.removeAll(keepingCapacity: true)
+    var j = 0
+    for s in starts {
+        let want = s + offset
+        while j < positions.count && positions[j] < want { j += 1 }
+        if j < positions.count && positions[j] == want { kept.append(s) }
+    }
+    swap(&starts, &kept)
 }
 
 /// Whether some p in lists[0] has p + offsets[i] - offsets[0] in every lists[i].

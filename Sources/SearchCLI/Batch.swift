@@ -13,7 +13,8 @@ extension SearchCommand {
         static let configuration = CommandConfiguration(
             abstract: "Answer one query a line (QUERY or QID<TAB>QUERY) from FILE or stdin.",
             discussion: """
-            json writes one object a line: {qid,query,total,exact,hits:[…]}. trec writes \
+            json writes one object a line: {qid,query,total,hits:[…]} (documents that contain the \
+            query are found for the hits shown but not counted, which keeps batches fast). trec writes \
             `QID Q0 DOCID RANK SCORE search` lines for trec_eval. Without a QID the line number is the id.
             """
         )
@@ -65,7 +66,7 @@ extension SearchCommand {
                 }
                 let started = DispatchTime.now().uptimeNanoseconds
                 let plan = QueryPlan(query: query, analyzer: searcher.analyzer)
-                let result = try searcher.search(plan, query: query, k: k)
+                let result = try searcher.search(plan, query: query, k: k, countExact: false)
                 latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1000)
                 if result.total > 0 { anyMatch = true }
                 switch format {

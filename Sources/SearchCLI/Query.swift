@@ -33,12 +33,9 @@ struct HitPrinter {
         }
         var pairs: [(String, String)] = []
         if let qid { pairs.append(("qid", JSON.string(qid))) }
-        pairs += [
-            ("query", JSON.string(result.query)),
-            ("total", "\(result.total)"),
-            ("exact", "\(result.exactCount)"),
-            ("hits", "[" + hits.joined(separator: ",") + "]"),
-        ]
+        pairs += [("query", JSON.string(result.query)), ("total", "\(result.total)")]
+        if let exact = result.exactCount { pairs.append(("exact", "\(exact)")) }
+        pairs.append(("hits", "[" + hits.joined(separator: ",") + "]"))
         return JSON.object(pairs)
     }
 
@@ -116,7 +113,7 @@ extension SearchCommand {
             if json {
                 print(printer.json(result, plan: plan, qid: nil, withSnippets: true))
             } else if result.total > 0 {
-                let header = "\(result.total) document\(result.total == 1 ? "" : "s") match, \(result.exactCount) contain \(text)"
+                let header = "\(result.total) document\(result.total == 1 ? "" : "s") match, \(result.exactCount ?? 0) contain \(text)"
                 print(printer.paint(header, "2"))
                 print(printer.text(result, plan: plan), terminator: "")
             } else {

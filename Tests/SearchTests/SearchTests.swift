@@ -155,6 +155,10 @@ func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
                 scores[path] = score
             }
             let result = try searcher.search(query, k: 10)
+            // Without counting, the first page is the same.
+            let lazy = try searcher.search(query, k: 10, countExact: false)
+            #expect(lazy.hits.map(\.score) == result.hits.map(\.score), "\(query): lazy containment")
+            #expect(lazy.exactCount == nil)
             #expect(result.total == scores.count, "\(query): total")
             #expect(result.exactCount == exactCount, "\(query): documents containing the query")
             let expectedTop = scores.values.sorted(by: >).prefix(10)
