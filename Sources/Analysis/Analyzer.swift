@@ -33,6 +33,18 @@ public struct AnalyzedText: Sendable {
     public var tokens: [Token]
     /// Positions used (one past the largest position).
     public var positionCount: Int32
+    /// Where ICU put word boundaries, as byte offsets into the normalised text (sorted).
+    public var wordBoundaries: [Int32] = []
+
+    /// Whether ICU put a word boundary at normalised byte offset `offset`.
+    public func isWordBoundary(_ offset: Int32) -> Bool {
+        var lo = 0, hi = wordBoundaries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if wordBoundaries[mid] < offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < wordBoundaries.count && wordBoundaries[lo] == offset
+    }
 
     public func term(_ token: Token) -> String {
         String(decoding: normalized.bytes[Int(token.termStart)..<Int(token.termEnd)], as: UTF8.self)
@@ -75,7 +87,8 @@ public final class Analyzer {
             breaker.segment(text, into: &segments)
             return tokenize(text, normalized: normalized)
         }
-        return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: positionCount)
+        return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: positionCount,
+                            wordBoundaries: segments.map { Int32($0.end) })
     }
 
     // Reused between calls.

@@ -28,18 +28,37 @@ public struct PhrasePart: Sendable {
     public var elements: [(term: QueryTerm, offset: Int32)]
 }
 
+/// How query terms are weighted. Defaults are plain BM25 over every term; the tuned
+/// values (measured on STARD, see README) are `RankingOptions.tuned`.
+public struct RankingOptions: Sendable, Equatable {
+    public var k1 = 1.2
+    public var b = 0.75
+    /// Weight of a bigram that straddles two of the query's ICU words (如 "以成" in
+    /// 可以成为), against 1 for a bigram inside a word.
+    public var crossWordBigramWeight = 1.0
+    /// Weight of a lone character (a one-character word such as 谁).
+    public var singleCharacterWeight = 1.0
+    /// Weight of an ICU word of three or more characters.
+    public var wordWeight = 1.0
+
+    public init() {}
+}
+
 /// What a query string means to the index.
 public struct QueryPlan: Sendable {
     /// Distinct terms that score (bigrams, lone characters, ICU words of three or more characters).
     public var terms: [QueryTerm]
+    /// Each term's weight (its BM25 part is multiplied by it).
+    public var weights: [Double]
     /// The parts a document must contain contiguously to be an exact match.
     public var parts: [PhrasePart]
 
     public var isEmpty: Bool { terms.isEmpty }
 
-    public init(query: String, analyzer: Analyzer) {
+    public init(query: String, analyzer: Analyzer, options: RankingOptions = RankingOptions()) {
         var terms: [QueryTerm] = []
-        var seen = Set<QueryTerm>()
+        var weights: [Double] = []
+        var seen: [QueryTerm: Int] = [:]
         var parts: [PhrasePart] = []
         for piece in query.split(whereSeparator: { $0.isWhitespace }) {
             let analyzed = analyzer.analyze(String(piece))
@@ -49,12 +68,18 @@ public struct QueryPlan: Sendable {
             for (i, token) in tokens.enumerated() {
                 let bytes = Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)])
                 let term: QueryTerm
+                var weight = 1.0
                 switch token.kind {
                 case .subword:
-                    let isBigram = bytes.count > UTF8Decoding.encodedLength(firstScalar(bytes))
+                    let firstLength = UTF8Decoding.encodedLength(firstScalar(bytes))
+                    let isBigram = bytes.count > firstLength
                     if isBigram {
                         term = .exact(bytes)
+                        if analyzed.isWordBoundary(token.termStart + Int32(firstLength)) {
+                            weight = options.crossWordBigramWeight
+                        }
                     } else {
+                        weight = options.singleCharacterWeight
                         // A run's last character: covered by the bigram before it, if any.
                         let coveredByBigram = tokens[..<i].contains {
                             $0.kind == .subword && $0.termEnd == token.termEnd && $0.termStart < token.termStart
@@ -65,14 +90,22 @@ public struct QueryPlan: Sendable {
                     elements.append((term, token.position - base))
                 case .word, .number, .latin:
                     term = .exact(bytes)  // scores; containment is checked through its bigrams
+                    weight = options.wordWeight
                 }
-                if seen.insert(term).inserted { terms.append(term) }
+                if let i = seen[term] {
+                    weights[i] = max(weights[i], weight)
+                } else {
+                    seen[term] = terms.count
+                    terms.append(term)
+                    weights.append(weight)
+                }
             }
             if !elements.isEmpty {
                 parts.append(PhrasePart(text: String(piece), normalized: analyzed.normalized.bytes, elements: elements))
             }
         }
         self.terms = terms
+        self.weights = weights
         self.parts = parts
     }
 }

@@ -50,9 +50,14 @@ public struct SearchResult: Sendable {
 public final class Searcher {
     public let reader: IndexReader
     public let analyzer: Analyzer
-    public var bm25 = BM25() {
-        didSet { normsCache = Array(repeating: nil, count: reader.segments.count) }
+    public var ranking = RankingOptions() {
+        didSet {
+            bm25.k1 = ranking.k1
+            bm25.b = ranking.b
+            normsCache = Array(repeating: nil, count: reader.segments.count)
+        }
     }
+    public private(set) var bm25 = BM25()
 
     public init(reader: IndexReader) throws {
         self.reader = reader
@@ -149,7 +154,7 @@ public final class Searcher {
     }
 
     public func search(_ query: String, k: Int = 10, offset: Int = 0, countExact: Bool = true) throws -> SearchResult {
-        let plan = QueryPlan(query: query, analyzer: analyzer)
+        let plan = QueryPlan(query: query, analyzer: analyzer, options: ranking)
         return try search(plan, query: query, k: k, offset: offset, countExact: countExact)
     }
 
@@ -181,7 +186,8 @@ public final class Searcher {
             ordinalsBySegment.append(segmentOrdinals)
             docsBySegment.append(docs)
         }
-        let idf = docFreq.map { bm25.idf(docFreq: $0, documentCount: n) }
+        // A term's weight scales its whole BM25 part, so it folds into its idf.
+        let idf = docFreq.indices.map { plan.weights[$0] * bm25.idf(docFreq: docFreq[$0], documentCount: n) }
         let bonus = idf.reduce(0, +)
         let termIndex = Dictionary(uniqueKeysWithValues: plan.terms.enumerated().map { ($1, $0) })
 

@@ -65,7 +65,7 @@ extension SearchCommand {
                     query = String(line)
                 }
                 let started = DispatchTime.now().uptimeNanoseconds
-                let plan = QueryPlan(query: query, analyzer: searcher.analyzer)
+                let plan = QueryPlan(query: query, analyzer: searcher.analyzer, options: searcher.ranking)
                 let result = try searcher.search(plan, query: query, k: k, countExact: false)
                 latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1000)
                 if result.total > 0 { anyMatch = true }

@@ -107,7 +107,7 @@ extension SearchCommand {
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
             let text = query.joined(separator: " ")
-            let plan = QueryPlan(query: text, analyzer: searcher.analyzer)
+            let plan = QueryPlan(query: text, analyzer: searcher.analyzer, options: searcher.ranking)
             let result = try searcher.search(plan, query: text, k: k)
             let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
             if json {

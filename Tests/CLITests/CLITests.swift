@@ -176,3 +176,36 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(jsonObject(Substring(count.stdout.trimmingCharacters(in: .newlines)))?["total"] as? Int == 151)
     }
 }
+
+@Suite struct AnalyzeAndEvalCommandTests {
+    @Test func analyzePrintsTokensWithOriginalOffsets() throws {
+        let dir = TemporaryDirectory("search-cli")
+        let out = try CLI.run(["analyze", "--json"], in: dir.path, stdin: "復(fù)工 PM2.5\n園區\n")
+        #expect(out.status == 0)
+        let lines = out.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try #require(jsonObject(lines[0]))
+        #expect(first["text"] as? String == "复工 pm2.5")
+        let tokens = try #require(first["tokens"] as? [[String: Any]])
+        #expect(tokens.first?["term"] as? String == "复工")
+        #expect(tokens.first?["start"] as? Int == 0)
+        #expect(tokens.first?["end"] as? Int == 11)  // 復(fù)工: the annotation lies inside the token
+        #expect(Set(tokens.compactMap { $0["kind"] as? String }) == ["subword", "latin"])
+    }
+
+    @Test func evalScoresAJudgedCollection() throws {
+        let dir = TemporaryDirectory("search-cli")
+        dir.write("c/laws.jsonl", """
+        {"_id": "a1", "title": "劳动合同法第十条", "text": "建立劳动关系，应当订立书面劳动合同。"}
+        {"_id": "a2", "title": "公司法第三条", "text": "公司是企业法人，有独立的法人财产。"}
+        {"_id": "a3", "title": "民法典第五条", "text": "民事主体从事民事活动，应当遵循自愿原则。"}
+        """)
+        dir.write("q.tsv", "q1\t要不要签劳动合同\nq2\t公司的财产\n")
+        dir.write("r.tsv", "query-id\tcorpus-id\tscore\nq1\ta1\t1\nq2\ta2\t1\n")
+        #expect(try CLI.run(["index", "c"], in: dir.path).status == 0)
+        let out = try CLI.run(["eval", "--queries", "q.tsv", "--qrels", "r.tsv"], in: dir.path)
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("nDCG@10   1.0000"))
+        #expect(out.stdout.contains("Recall@100 1.0000"))
+    }
+}

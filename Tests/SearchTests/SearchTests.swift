@@ -170,3 +170,32 @@ func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
         }
     }
 }
+
+@Suite struct EvaluationTests {
+    @Test func binaryJudgementsByHand() {
+        let m = EvaluationMetrics.score(ranking: ["d1", "d2", "d3", "d4"], judgements: ["d2": 1, "d4": 1, "d9": 1, "d5": 0], depth: 100)
+        #expect(abs(m.mrr10 - 0.5) < 1e-12)
+        // DCG = 1/log2(3) + 1/log2(5); ideal = 1 + 1/log2(3) + 1/log2(4).
+        #expect(abs(m.ndcg10 - (1 / log2(3.0) + 1 / log2(5.0)) / (1 + 1 / log2(3.0) + 0.5)) < 1e-12)
+        #expect(abs(m.ndcg10 - 0.498190) < 1e-6)
+        #expect(abs(m.recall - 2.0 / 3) < 1e-12)
+        #expect(abs(m.map - (0.5 + 0.5) / 3) < 1e-12)
+    }
+
+    @Test func gradedJudgementsAndDepth() {
+        let m = EvaluationMetrics.score(ranking: ["b", "a"], judgements: ["a": 2, "b": 1], depth: 1)
+        #expect(abs(m.ndcg10 - (1 + 2 / log2(3.0)) / (2 + 1 / log2(3.0))) < 1e-12)
+        #expect(m.mrr10 == 1)
+        #expect(m.recall == 0.5)  // only "b" within depth 1
+        #expect(m.map == 0.5)
+    }
+
+    @Test func unansweredJudgedQueriesScoreZero() {
+        let qrels = EvaluationMetrics.parseQrels("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq3 0 d3 1\n")
+        #expect(qrels.count == 3)
+        let (mean, perQuery) = EvaluationMetrics.mean(rankings: ["q1": ["d1"]], qrels: qrels, depth: 10)
+        #expect(perQuery.count == 3)
+        #expect(abs(mean.ndcg10 - 1.0 / 3) < 1e-12)
+        #expect(abs(mean.recall - 1.0 / 3) < 1e-12)
+    }
+}

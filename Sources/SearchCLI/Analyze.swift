@@ -1,0 +1,53 @@
+import Analysis
+import ArgumentParser
+import Foundation
+
+extension SearchCommand {
+    struct Analyze: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show how a text is analysed: the normalised text and every token.",
+            discussion: """
+            Like Elasticsearch's _analyze. Texts come from the arguments, or one a line from \
+            stdin. --json prints one object a line: {"text": NORMALISED, "tokens": [{"term", \
+            "position", "start", "end", "kind"}]}, start and end being UTF-8 byte offsets into \
+            the input text and kind one of word, subword, number, latin.
+            """
+        )
+
+        @Flag(name: .long, help: "One JSON object a line.")
+        var json = false
+
+        @Argument(help: "Texts to analyse (default: one a line from stdin).")
+        var texts: [String] = []
+
+        func run() throws {
+            let analyzer = try Analyzer()
+            var inputs = texts
+            if inputs.isEmpty {
+                while let line = readLine(strippingNewline: true) { inputs.append(line) }
+            }
+            for text in inputs {
+                let analyzed = analyzer.analyze(text)
+                if json {
+                    let tokens = analyzed.tokens.map { t in
+                        JSON.object([
+                            ("term", JSON.string(analyzed.term(t))),
+                            ("position", "\(t.position)"),
+                            ("start", "\(t.start)"),
+                            ("end", "\(t.end)"),
+                            ("kind", JSON.string(t.kind.description)),
+                        ])
+                    }
+                    print(JSON.object([("text", JSON.string(analyzed.normalized.string)), ("tokens", "[" + tokens.joined(separator: ",") + "]")]))
+                } else {
+                    print(analyzed.normalized.string)
+                    let bytes = Array(text.utf8)
+                    for t in analyzed.tokens {
+                        let original = String(decoding: bytes[Int(t.start)..<Int(t.end)], as: UTF8.self)
+                        print("  \(t.position)\t\(analyzed.term(t))\t\(t.kind)\t\(t.start)..<\(t.end)\t\(original)")
+                    }
+                }
+            }
+        }
+    }
+}

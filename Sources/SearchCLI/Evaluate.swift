@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Index
+import Search
+
+extension SearchCommand {
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "eval",
+            abstract: "Measure ranking quality: nDCG@10, MRR@10, Recall@K and MAP@K (trec_eval's definitions).",
+            discussion: """
+            QUERIES holds QID<TAB>QUERY lines; QRELS holds QID<TAB>DOCID<TAB>GRADE (BEIR) or \
+            QID 0 DOCID GRADE (TREC) lines. Documents are matched by DOCID (a collection line's \
+            id, or a file's path relative to its indexed folder). Every judged query counts; \
+            one that finds nothing scores 0.
+            """
+        )
+
+        @OptionGroup var location: IndexLocation
+
+        @Option(name: .long, help: "The queries (QID<TAB>QUERY).")
+        var queries: String
+
+        @Option(name: .long, help: "The relevance judgements.")
+        var qrels: String
+
+        @Option(name: .long, help: "Depth of the ranking evaluated for Recall and MAP.")
+        var k: Int = 100
+
+        @Flag(name: .long, help: "Also print each query's figures.")
+        var perQuery = false
+
+        // Ranking knobs, for tuning experiments.
+        @Option(name: .long, help: .hidden) var k1: Double?
+        @Option(name: .long, help: .hidden) var b: Double?
+        @Option(name: .long, help: .hidden) var crossWordWeight: Double?
+        @Option(name: .long, help: .hidden) var characterWeight: Double?
+        @Option(name: .long, help: .hidden) var wordWeight: Double?
+
+        func run() throws {
+            guard let queryText = try? String(contentsOfFile: queries, encoding: .utf8) else { throw UserError("\(queries): cannot read") }
+            guard let qrelsText = try? String(contentsOfFile: qrels, encoding: .utf8) else { throw UserError("\(qrels): cannot read") }
+            let judgements = EvaluationMetrics.parseQrels(qrelsText)
+            let reader = try openIndex(location)
+            let searcher = try Searcher(reader: reader)
+            var options = searcher.ranking
+            if let k1 { options.k1 = k1 }
+            if let b { options.b = b }
+            if let crossWordWeight { options.crossWordBigramWeight = crossWordWeight }
+            if let characterWeight { options.singleCharacterWeight = characterWeight }
+            if let wordWeight { options.wordWeight = wordWeight }
+            searcher.ranking = options
+            var rankings: [String: [String]] = [:]
+            var asked = 0
+            let started = Date()
+            for line in queryText.split(whereSeparator: \.isNewline) {
+                guard let tab = line.firstIndex(of: "\t") else { continue }
+                let qid = String(line[..<tab])
+                guard judgements[qid] != nil else { continue }
+                let result = try searcher.search(String(line[line.index(after: tab)...]), k: k, countExact: false)
+                rankings[qid] = result.hits.map(\.record.docID)
+                asked += 1
+            }
+            let seconds = Date().timeIntervalSince(started)
+            let (mean, perQueryMetrics) = EvaluationMetrics.mean(rankings: rankings, qrels: judgements, depth: k)
+            if perQuery {
+                for qid in perQueryMetrics.keys.sorted() {
+                    let m = perQueryMetrics[qid]!
+                    print(String(format: "%@\tndcg@10 %.4f\tmrr@10 %.4f\trecall@%d %.4f\tmap@%d %.4f", qid, m.ndcg10, m.mrr10, k, m.recall, k, m.map))
+                }
+            }
+            print("queries: \(perQueryMetrics.count) judged, \(asked) run in \(String(format: "%.2f", seconds)) s")
+            print(String(format: "nDCG@10   %.4f", mean.ndcg10))
+            print(String(format: "MRR@10    %.4f", mean.mrr10))
+            print(String(format: "Recall@%d %.4f", k, mean.recall))
+            print(String(format: "MAP@%d    %.4f", k, mean.map))
+        }
+    }
+}
