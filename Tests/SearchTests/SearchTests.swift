@@ -4,6 +4,9 @@ import Analysis
 import Index
 @testable import Search
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An index of the shipped sample report (../corpus), built once per test.
 func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
@@ -77,6 +80,24 @@ func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
     }
 }
 
+/// One index of ../shared/data/corpus-dev for all tests that need it (built once).
+final class CorpusDevIndex: Sendable {
+    static let shared = CorpusDevIndex()
+    let directory: TemporaryDirectory
+    let reader: IndexReader?
+
+    init() {
+        directory = TemporaryDirectory()
+        guard SharedData.hasCorpusDev else {
+            reader = nil
+            return
+        }
+        let writer = try! IndexWriter(directory: directory.path + "/index")
+        _ = try! writer.update(roots: [DocumentSource.absolutePath(SharedData.corpusDev)!])
+        reader = try! IndexReader.open(directory: directory.path + "/index")
+    }
+}
+
 /// Scores every document of corpus-dev from scratch (analysing each text, counting terms,
 /// BM25 by the formula) and compares with what the index answers.
 @Suite struct BruteForceBM25Tests {
@@ -96,10 +117,7 @@ func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
         queries += ["园", "法", "2020", "第一条 国务院", "PM2.5", "條例", "第十二條", "人民政府 批准"]
         #expect(queries.count >= 50)
 
-        let dir = TemporaryDirectory()
-        let writer = try IndexWriter(directory: dir.path + "/index")
-        _ = try writer.update(roots: [DocumentSource.absolutePath(SharedData.corpusDev)!])
-        let reader = try IndexReader.open(directory: dir.path + "/index")
+        let reader = try #require(CorpusDevIndex.shared.reader)
         let searcher = try Searcher(reader: reader)
         let analyzer = try Analyzer()
         let plans = queries.map { QueryPlan(query: $0, analyzer: analyzer) }
@@ -197,5 +215,121 @@ func sampleIndex() throws -> (TemporaryDirectory, IndexReader) {
         #expect(perQuery.count == 3)
         #expect(abs(mean.ndcg10 - 1.0 / 3) < 1e-12)
         #expect(abs(mean.recall - 1.0 / 3) < 1e-12)
+    }
+}
+
+/// The recall guarantee: for a query q, every document whose normalised text contains q is
+/// returned, above every document that does not. Checked on random substrings of the
+/// corpus against a byte scan of every normalised document.
+@Suite struct RecallGuaranteeTests {
+    @Test func randomSubstringsAreNeverMissed() throws {
+        guard let reader = CorpusDevIndex.shared.reader else {
+            print("skipped: \(SharedData.corpusDev) is absent")
+            return
+        }
+        let searcher = try Searcher(reader: reader)
+        let normalizer = Normalizer()
+        var docs: [(path: String, text: [UInt8])] = []
+        try reader.forEachDocument { _, _, record in
+            let original = try #require(DocumentSource.text(of: record))
+            var bytes = original.withUnsafeBufferPointer { normalizer.normalize($0) }.bytes
+            bytes.removeAll { $0 == 0 }
+            bytes.append(0)
+            docs.append((record.path, bytes))
+        }
+        var rng = SeededGenerator(seed: 20_261_127)
+        var kinds: [String: Int] = [:]
+        var checked = 0
+        var misses: [String] = []
+        while checked < 2000 {
+            let doc = docs[Int.random(in: 0..<docs.count, using: &rng)]
+            let scalars = Array(String(decoding: doc.text.dropLast(), as: UTF8.self).unicodeScalars)
+            guard scalars.count > 8 else { continue }
+            let length = Int.random(in: 1...8, using: &rng)
+            let start = Int.random(in: 0...(scalars.count - length), using: &rng)
+            let piece = scalars[start..<(start + length)]
+            // Letters, digits and Han only: white space splits a query into parts.
+            guard piece.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil }) else { continue }
+            // Favour Latin and digits, which are rare in this corpus.
+            let hasHan = piece.contains { CharClass.isHan($0.value) }
+            let hasOther = piece.contains { !CharClass.isHan($0.value) }
+            let kind = hasHan && hasOther ? "mixed" : hasHan ? "han" : "latin/digit"
+            if kind == "han" && kinds["han", default: 0] >= 1200 { continue }
+            kinds[kind, default: 0] += 1
+            let query = String(String.UnicodeScalarView(piece))
+            let needle = Array(query.utf8) + [0]
+            let containing = Set(docs.filter { contains($0.text, needle) }.map(\.path))
+            let counted = try searcher.search(query, k: 0)
+            let result = try searcher.search(query, k: max(1, containing.count + 1))
+            let exactHits = result.hits.prefix(containing.count)
+            if counted.exactCount != containing.count || Set(exactHits.map(\.record.path)) != containing
+                || !exactHits.allSatisfy(\.exact) {
+                misses.append("\(query): engine \(counted.exactCount ?? -1), scan \(containing.count)")
+            }
+            if result.hits.count > containing.count { #expect(!result.hits[containing.count].exact) }
+            checked += 1
+        }
+        print("recall guarantee: \(checked) substrings \(kinds.sorted { $0.key < $1.key }), \(misses.count) misses")
+        #expect(misses.isEmpty, "\(misses.prefix(20))")
+        #expect(kinds["latin/digit", default: 0] >= 100)
+        #expect(kinds["mixed", default: 0] >= 50)
+    }
+
+    /// libc's strstr on NUL-terminated copies: fast enough to scan the corpus 2,000 times.
+    func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                strstr(UnsafeRawPointer(h.baseAddress!).assumingMemoryBound(to: CChar.self),
+                       UnsafeRawPointer(n.baseAddress!).assumingMemoryBound(to: CChar.self)) != nil
+            }
+        }
+    }
+}
+
+/// The same query in either script gives the same ranked list.
+@Suite struct ScriptBlindTests {
+    @Test func traditionalAndSimplifiedQueriesRankAlike() throws {
+        guard let reader = CorpusDevIndex.shared.reader else {
+            print("skipped: \(SharedData.corpusDev) is absent")
+            return
+        }
+        let searcher = try Searcher(reader: reader)
+        let folder = CharacterFolder()
+        var rng = SeededGenerator(seed: 7)
+        var traditional: [String] = []
+        try reader.forEachDocument { _, _, record in
+            guard record.file.contains("tw-law"), traditional.count < 400, let text = DocumentSource.text(of: record) else { return }
+            let scalars = Array(String(decoding: text, as: UTF8.self).unicodeScalars)
+            for _ in 0..<3 where scalars.count > 10 {
+                let length = Int.random(in: 2...6, using: &rng)
+                let start = Int.random(in: 0...(scalars.count - length), using: &rng)
+                let piece = String(String.UnicodeScalarView(scalars[start..<(start + length)]))
+                // Only pieces that really differ between the scripts.
+                if piece.unicodeScalars.allSatisfy({ CharClass.isHan($0.value) }) && folder.fold(piece) != piece {
+                    traditional.append(piece)
+                }
+            }
+        }
+        #expect(traditional.count >= 100)
+        for t in traditional.prefix(150) {
+            let simplified = folder.fold(t)
+            let a = try searcher.search(t, k: 10).hits.map { "\($0.record.path) \($0.score)" }
+            let b = try searcher.search(simplified, k: 10).hits.map { "\($0.record.path) \($0.score)" }
+            #expect(a == b, "\(t) / \(simplified)")
+            #expect(!a.isEmpty)
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
