@@ -97,9 +97,10 @@ public enum DocumentSource {
         s.count > limit ? String(s.prefix(limit)) + "…" : s
     }
 
-    /// The documents of `file` given its bytes. Collections yield one document per valid
-    /// JSON line; lines that are not documents are counted in `badLines`.
-    public static func documents(of file: SourceFile, bytes: [UInt8], badLines: inout Int) -> [SourceDocument] {
+    /// The documents of `file` given its bytes (or, for a collection, the bytes of whole
+    /// lines starting at `baseOffset`). Collections yield one document per valid JSON line;
+    /// lines that are not documents are counted in `badLines`.
+    public static func documents(of file: SourceFile, bytes: [UInt8], baseOffset: UInt64 = 0, badLines: inout Int) -> [SourceDocument] {
         switch file.kind {
         case .plain:
             let relative = file.path.hasPrefix(file.root + "/") ? String(file.path.dropFirst(file.root.count + 1)) : file.path
@@ -121,7 +122,7 @@ public enum DocumentSource {
                             file: file.path, collectionID: parsed.id, docID: parsed.id,
                             title: parsed.title.isEmpty ? title(of: parsed.text) : clip(parsed.title), format: .jsonLine,
                             fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(line),
-                            sourceOffset: UInt64(lineStart), sourceLength: UInt64(line.count), length: 0)
+                            sourceOffset: baseOffset + UInt64(lineStart), sourceLength: UInt64(line.count), length: 0)
                         result.append(SourceDocument(record: record, text: parsed.text))
                     } else {
                         badLines += 1
@@ -163,5 +164,22 @@ public enum DocumentSource {
                   let parsed = parseCollectionLine(line), parsed.id == record.collectionID else { return nil }
             return parsed.text
         }
+    }
+}
+
+extension DocumentSource {
+    /// Cuts a collection file into byte ranges of about `chunkBytes`, each ending after a
+    /// newline, so its lines can be analysed on every core.
+    static func chunks(ofCollection path: String, chunkBytes: Int) throws -> [Range<UInt64>] {
+        let bytes = try FileSystem.read(path)
+        var ranges: [Range<UInt64>] = []
+        var start = 0
+        while start < bytes.count {
+            var end = min(bytes.count, start + chunkBytes)
+            while end < bytes.count && bytes[end - 1] != 0x0A { end += 1 }
+            ranges.append(UInt64(start)..<UInt64(end))
+            start = end
+        }
+        return ranges
     }
 }

@@ -86,7 +86,12 @@ public final class IndexWriter {
     private struct WorkItem {
         var file: SourceFile
         var onlyIDs: Set<String>?
+        /// For a large collection, the part of the file (whole lines) this item covers.
+        var range: Range<UInt64>? = nil
     }
+
+    /// Collections larger than this are analysed in parts of this size, in parallel.
+    static let collectionChunkBytes = 1 << 20
 
     /// Brings the index up to date with the files under `roots` (absolute paths).
     public func update(roots: [String], progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> UpdateReport {
@@ -177,6 +182,14 @@ public final class IndexWriter {
                 toDelete.append((old.segment, old.doc))
                 report.removed += 1
             }
+        }
+
+        // Large collections are cut into parts so that every core analyses them.
+        work = work.flatMap { item -> [WorkItem] in
+            guard item.file.kind == .collection, item.file.size > UInt64(Self.collectionChunkBytes),
+                  let ranges = try? DocumentSource.chunks(ofCollection: item.file.path, chunkBytes: Self.collectionChunkBytes),
+                  ranges.count > 1 else { return [item] }
+            return ranges.map { WorkItem(file: item.file, onlyIDs: item.onlyIDs, range: $0) }
         }
 
         // Analyse and write new segments, one in-memory segment per worker.
@@ -281,13 +294,21 @@ public final class IndexWriter {
                 while i < items.count {
                     let item = items[i]
                     i += workers
-                    guard let bytes = try? FileSystem.read(item.file.path) else {
+                    let bytes: [UInt8]
+                    do {
+                        if let range = item.range {
+                            bytes = try FileSystem.read(item.file.path, offset: range.lowerBound, length: range.count)
+                        } else {
+                            bytes = try FileSystem.read(item.file.path)
+                        }
+                    } catch {
                         local.unreadable.append(item.file.path)
                         continue
                     }
                     var file = item.file
-                    file.size = UInt64(bytes.count)
-                    for document in DocumentSource.documents(of: file, bytes: bytes, badLines: &local.badLines) {
+                    if item.range == nil { file.size = UInt64(bytes.count) }
+                    for document in DocumentSource.documents(of: file, bytes: bytes, baseOffset: item.range?.lowerBound ?? 0,
+                                                             badLines: &local.badLines) {
                         if let only = item.onlyIDs, !only.contains(document.record.collectionID) { continue }
                         let analyzed = document.text.withUnsafeBufferPointer { analyzer.analyze($0) }
                         if analyzed.normalized.invalidSequences > 0 { local.invalidUTF8Documents.append(document.record.path) }
