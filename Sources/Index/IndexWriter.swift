@@ -17,6 +17,8 @@ public struct UpdateReport: Sendable {
     public var invalidUTF8Documents: [String] = []
     /// Files that could not be read.
     public var unreadable: [String] = []
+    /// Documents longer than the per-document token limit, indexed up to it.
+    public var truncatedDocuments: [String] = []
     public var bytesAnalyzed: UInt64 = 0
     public var segmentsWritten = 0
     public var segmentsMerged = 0
@@ -310,9 +312,22 @@ public final class IndexWriter {
                     for document in DocumentSource.documents(of: file, bytes: bytes, baseOffset: item.range?.lowerBound ?? 0,
                                                              badLines: &local.badLines) {
                         if let only = item.onlyIDs, !only.contains(document.record.collectionID) { continue }
-                        let analyzed = document.text.withUnsafeBufferPointer { analyzer.analyze($0) }
-                        if analyzed.normalized.invalidSequences > 0 { local.invalidUTF8Documents.append(document.record.path) }
-                        builder.add(analyzed, record: document.record)
+                        // Long texts are analysed piece by piece, so memory stays bounded.
+                        builder.beginDocument(document.record)
+                        var positionBase: Int32 = 0
+                        var invalid = 0
+                        var complete = true
+                        document.text.withUnsafeBufferPointer { text in
+                            for piece in TextChunker.chunks(text) where complete {
+                                let analyzed = analyzer.analyze(UnsafeBufferPointer(rebasing: text[piece]))
+                                invalid += analyzed.normalized.invalidSequences
+                                complete = builder.addTokens(analyzed, positionBase: positionBase)
+                                positionBase += analyzed.positionCount
+                            }
+                        }
+                        builder.endDocument()
+                        if invalid > 0 { local.invalidUTF8Documents.append(document.record.path) }
+                        if !complete { local.truncatedDocuments.append(document.record.path) }
                         local.added += 1
                         local.bytesAnalyzed += UInt64(document.text.count)
                     }
@@ -343,6 +358,7 @@ public final class IndexWriter {
             report.badLines += r.badLines
             report.invalidUTF8Documents += r.invalidUTF8Documents
             report.unreadable += r.unreadable
+            report.truncatedDocuments += r.truncatedDocuments
             report.bytesAnalyzed += r.bytesAnalyzed
         }
         let entries = shared.entries.flatMap { $0 }

@@ -19,20 +19,45 @@ struct SegmentBuilder {
     var isEmpty: Bool { documents.isEmpty }
     var memoryUsage: Int { occurrenceTerm.capacity * 12 + terms.memoryUsage }
 
-    /// Adds a document; `record.length` is set from the tokens.
+    /// Documents longer than this many tokens are indexed only up to it (the writer warns):
+    /// about 24 MB of Han text, which keeps one document's share of memory bounded.
+    static let maxTokensPerDocument = 8_000_000
+
+    /// Adds a document analysed in one piece; `record.length` is set from the tokens.
     mutating func add(_ analyzed: AnalyzedText, record: DocumentRecord) {
-        let doc = UInt32(documents.count)
-        var record = record
-        record.length = UInt32(analyzed.tokens.count)
+        beginDocument(record)
+        addTokens(analyzed, positionBase: 0)
+        endDocument()
+    }
+
+    private var currentLength = 0
+
+    mutating func beginDocument(_ record: DocumentRecord) {
         documents.append(record)
+        currentLength = 0
+    }
+
+    /// Adds the tokens of one piece of the current document, its positions shifted by
+    /// `positionBase`. Returns false once the document reached `maxTokensPerDocument`.
+    @discardableResult
+    mutating func addTokens(_ analyzed: AnalyzedText, positionBase: Int32) -> Bool {
+        let doc = UInt32(documents.count - 1)
+        let room = Self.maxTokensPerDocument - currentLength
+        let tokens = analyzed.tokens.prefix(max(0, room))
         analyzed.normalized.bytes.withUnsafeBufferPointer { text in
-            for token in analyzed.tokens {
+            for token in tokens {
                 let key = UnsafeBufferPointer(rebasing: text[Int(token.termStart)..<Int(token.termEnd)])
                 occurrenceTerm.append(UInt32(terms.intern(key)))
                 occurrenceDoc.append(doc)
-                occurrencePosition.append(token.position)
+                occurrencePosition.append(positionBase + token.position)
             }
         }
+        currentLength += tokens.count
+        return tokens.count == analyzed.tokens.count
+    }
+
+    mutating func endDocument() {
+        documents[documents.count - 1].length = UInt32(currentLength)
     }
 
     func encode() -> [UInt8] {

@@ -43,6 +43,9 @@ extension SearchCommand {
             for path in report.invalidUTF8Documents.prefix(20) {
                 stderrLine("search: warning: \(displayPath(path)) is not valid UTF-8; decoded with replacement characters")
             }
+            for path in report.truncatedDocuments.prefix(20) {
+                stderrLine("search: warning: \(displayPath(path)) is very long; only its first 8 million tokens are indexed")
+            }
             for path in report.unreadable.prefix(20) {
                 stderrLine("search: warning: could not read \(displayPath(path))")
             }

@@ -4,6 +4,9 @@ import Analysis
 @testable import Index
 import IndexFormat
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 func build(_ dir: TemporaryDirectory, roots: [String], options: IndexOptions = IndexOptions()) throws -> UpdateReport {
     let writer = try IndexWriter(directory: dir.path + "/index", options: options)
@@ -245,5 +248,73 @@ func paths(_ reader: IndexReader) throws -> [String] {
                 if Bool.random(using: &rng) { #expect(try cursor.positions() == positions[e]) }
             }
         }
+    }
+}
+
+@Suite struct TextChunkerTests {
+    @Test func piecesCoverTheTextAndCutCleanly() {
+        let text = Array((String(repeating: "經濟社會發展，", count: 3000) + "\n" + String(repeating: "復(fù)工", count: 5000)).utf8)
+        let pieces = text.withUnsafeBufferPointer { TextChunker.chunks($0, maxBytes: 10_000) }
+        #expect(pieces.first?.lowerBound == 0)
+        #expect(pieces.last?.upperBound == text.count)
+        for (a, b) in zip(pieces, pieces.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        for piece in pieces {
+            #expect(piece.count <= 10_000)
+            // Never inside a UTF-8 sequence, never just after an opening parenthesis.
+            if piece.upperBound < text.count {
+                #expect(text[piece.upperBound] & 0xC0 != 0x80)
+                #expect(text[piece.upperBound - 1] != UInt8(ascii: "("))
+            }
+        }
+    }
+}
+
+@Suite struct BadInputTests {
+    /// A corpus of awkward files: everything else is indexed, nothing crashes.
+    @Test func awkwardFilesAreReportedOrSkipped() throws {
+        let dir = TemporaryDirectory()
+        let root = dir.path + "/docs"
+        dir.write("docs/normal.txt", "復工復產")
+        dir.write("docs/invalid.txt", bytes: [0xE5, 0xBE, 0xA9, 0xFF, 0xFE] + Array("工業園區".utf8))
+        dir.write("docs/binary.txt", bytes: (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        dir.write("docs/nul.md", bytes: Array("黨建".utf8) + [0, 0, 0] + Array("工作".utf8))
+        dir.write("docs/empty.txt", "")
+        dir.write("docs/name with spaces.txt", "非公企業")
+        dir.write("docs/new\nline.txt", "疫情防控")
+        // A long run of Han characters without punctuation (3 pieces), and one long line.
+        var run = ""
+        let han = Array("經濟社會發展改革開放科學技術人民政府")
+        for i in 0..<400_000 { run.append(han[(i * 7 + i / 3) % han.count]) }
+        dir.write("docs/run.txt", run + "尾部標記")
+        dir.write("docs/line.txt", String(repeating: "a1 ", count: 1_000_000) + "結尾")
+        var nested = "docs"
+        for i in 0..<60 { nested += "/d\(i)" }
+        dir.write(nested + "/deep.txt", "深層目錄")
+        symlink(root, root + "/loop")
+        // A name that is not UTF-8.
+        _ = (root + "/bad-").withCString { prefix in
+            var name = Array(UnsafeBufferPointer(start: prefix, count: strlen(prefix)))
+            name += [CChar(bitPattern: 0xFF), 0x2E, 0x74, 0x78, 0x74, 0]
+            let fd = open(name, O_CREAT | O_WRONLY, 0o644)
+            _ = write(fd, "名稱", 6)
+            close(fd)
+        }
+        let report = try build(dir, roots: [root])
+        #expect(report.invalidUTF8Documents.contains { $0.hasSuffix("invalid.txt") })
+        #expect(report.invalidUTF8Documents.contains { $0.hasSuffix("binary.txt") })
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        try reader.verify()
+        let names = try paths(reader).map { $0.components(separatedBy: "/").last! }
+        for expected in ["normal.txt", "invalid.txt", "nul.md", "empty.txt", "name with spaces.txt", "new\nline.txt", "run.txt", "line.txt", "deep.txt"] {
+            #expect(names.contains(expected), "\(expected)")
+        }
+        #expect(names.filter { $0 == "normal.txt" }.count == 1)  // the symlink loop is not followed twice
+        // The end of the long run and of the long line are found.
+        let segment = reader.segments
+        var found = 0
+        for view in segment {
+            for term in ["尾部", "标记", "结尾"] where try view.reader.lookup(Array(term.utf8)) != nil { found += 1 }
+        }
+        #expect(found >= 3)
     }
 }
