@@ -150,6 +150,26 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(rows.allSatisfy { $0.count == 6 && $0[1] == "Q0" && $0[2] == "000_d4955fed3019d925.txt" && $0[5] == "search" })
     }
 
+    @Test func aSecondWriterExitsAtOnce() throws {
+        let dir = try workspaceWithSampleCorpus()
+        let seed = try String(contentsOfFile: dir.path + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)
+        for i in 0..<300 { dir.write("many/doc\(i).txt", "第\(i)號 " + seed) }
+        let (first, _, _) = try CLI.start(["index", "many"], in: dir.path)
+        var refused: CLI.Output? = nil
+        for _ in 0..<200 where first.isRunning {
+            let second = try CLI.run(["index", "many"], in: dir.path)
+            if second.status == 2 {
+                refused = second
+                break
+            }
+            usleep(5_000)
+        }
+        first.waitUntilExit()
+        let message = try #require(refused, "the first writer finished before a second one could be refused").stderr
+        #expect(message.contains("index is being updated by process \(first.processIdentifier)"))
+        #expect(try CLI.run(["index", "many"], in: dir.path).status == 0)
+    }
+
     /// SIGKILL during `search index` must leave an index that opens and answers.
     @Test func killedIndexingLeavesAWorkingIndex() throws {
         let dir = try workspaceWithSampleCorpus()

@@ -333,3 +333,57 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Readers query in a loop while a writer commits again and again: every answer comes
+/// from one whole commit, and a reader that keeps an old commit open keeps its answers.
+@Suite struct ConcurrentReadersTests {
+    @Test func readersSeeWholeCommitsWhileAWriterCommits() throws {
+        let dir = TemporaryDirectory()
+        let root = dir.path + "/docs"
+        let tagged = 12
+        func writeRound(_ r: Int) {
+            for i in 0..<tagged {
+                dir.write("docs/t\(i).txt", "標記R\(r)X\(r)\n第\(i)號，經濟社會發展。" + String(repeating: "復工復產園區建設", count: 50))
+            }
+        }
+        writeRound(0)
+        var options = IndexOptions()
+        options.maxSegments = 3
+        _ = try IndexWriter(directory: dir.path + "/index", options: options).update(roots: [DocumentSource.absolutePath(root)!])
+        let first = try Searcher(reader: try IndexReader.open(directory: dir.path + "/index"))
+        let firstAnswer = try first.search("標記R0X0", k: 0).exactCount
+
+        final class Flag: @unchecked Sendable { var done = false; var messages: [String] = []; let lock = NSLock() }
+        let flag = Flag()
+        let failures = Flag()
+        let readers = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: readers) {
+                var rounds = 0
+                while rounds < 5 || !(flag.lock.withLock { flag.done }) {
+                    rounds += 1
+                    do {
+                        let searcher = try Searcher(reader: try IndexReader.open(directory: dir.path + "/index"))
+                        let result = try searcher.search("標記R", k: 50)
+                        let titles = Set(result.hits.map(\.record.title))
+                        if result.exactCount != tagged || titles.count != 1 {
+                            failures.lock.withLock { failures.messages.append("\(result.exactCount ?? -1) documents, titles \(titles)") }
+                        }
+                    } catch {
+                        failures.lock.withLock { failures.messages.append("\(error)") }
+                    }
+                }
+            }
+        }
+        for r in 1...15 {
+            writeRound(r)
+            _ = try IndexWriter(directory: dir.path + "/index", options: options).update(roots: [DocumentSource.absolutePath(root)!])
+        }
+        flag.lock.withLock { flag.done = true }
+        readers.wait()
+        #expect(failures.messages.isEmpty, "\(failures.messages.prefix(5))")
+        // The first reader still answers from its own commit, whose files are long deleted.
+        #expect(try first.search("標記R0X0", k: 0).exactCount == firstAnswer)
+        #expect(firstAnswer == tagged)
+    }
+}
