@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["IndexFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis", "TestSupport"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "Analysis", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "IndexFormat", "Analysis", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SearchCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

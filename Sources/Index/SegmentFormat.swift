@@ -1,3 +1,4 @@
+import Foundation
 import IndexFormat
 
 /// A segment file (`<name>.seg`, kind "SEGM") holds an immutable inverted index over its
@@ -7,8 +8,38 @@ import IndexFormat
 /// contents.
 enum SegmentLayout {
     static let kind = "SEGM"
-    static let tocSize = 7 * 8 + 4 + 4 + 8
+    static let sectionCount = 8
+    /// Section starts, term count, doc count, sum of lengths, CRC of doc lengths, CRC of the toc.
+    static let tocSize = sectionCount * 8 + 4 + 4 + 8 + 4 + 4
     static let skipEntrySize = 20
+    /// Terms per checksummed block of the term dictionary.
+    static let termBlockSize = 64
+
+    /// CRC-32 of one block of the term dictionary: its terms' bytes, then its entries of the
+    /// term offsets (one more than its terms) and of the postings offsets (likewise).
+    static func termBlockChecksum(block: Int, termCount: Int, termBytes: UnsafeRawBufferPointer,
+                                  termOffsets: UnsafeRawBufferPointer, postingsOffsets: UnsafeRawBufferPointer) -> UInt32? {
+        let first = block * termBlockSize
+        let last = min(termCount, first + termBlockSize)  // exclusive; offsets go one further
+        guard (last + 1) * 4 <= termOffsets.count, (last + 1) * 8 <= postingsOffsets.count else { return nil }
+        let bytesStart = Int(UInt32(littleEndian: termOffsets.loadUnaligned(fromByteOffset: first * 4, as: UInt32.self)))
+        let bytesEnd = Int(UInt32(littleEndian: termOffsets.loadUnaligned(fromByteOffset: last * 4, as: UInt32.self)))
+        guard bytesStart <= bytesEnd, bytesEnd <= termBytes.count else { return nil }
+        var crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: termBytes[bytesStart..<bytesEnd]))
+        crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: termOffsets[(first * 4)..<((last + 1) * 4)]), seed: crc)
+        crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: postingsOffsets[(first * 8)..<((last + 1) * 8)]), seed: crc)
+        return crc
+    }
+
+    static func termBlockChecksum(block: Int, termCount: Int, termBytes: [UInt8], termOffsets: [UInt8], postingsOffsets: [UInt8]) -> UInt32 {
+        termBytes.withUnsafeBytes { b in
+            termOffsets.withUnsafeBytes { o in
+                postingsOffsets.withUnsafeBytes { p in
+                    termBlockChecksum(block: block, termCount: termCount, termBytes: b, termOffsets: o, postingsOffsets: p)!
+                }
+            }
+        }
+    }
 
     /// Terms of one or two characters (bigrams, unigrams) carry positions: phrases are
     /// made of them. Longer terms (ICU words) only score, so they store none.
@@ -31,6 +62,7 @@ struct SegmentEncoder {
     private var termBytes = ByteWriter()
     private var termOffsets = ByteWriter()
     private var postingsOffsets = ByteWriter()
+    private var termBlockChecksums = ByteWriter()
     private var docRecords = ByteWriter()
     private var docOffsets = ByteWriter()
     private var docLengths = ByteWriter()
@@ -55,8 +87,10 @@ struct SegmentEncoder {
     }
 
     mutating func addDocument(_ record: DocumentRecord) {
-        docOffsets.u64(UInt64(docRecords.count))
+        let start = docRecords.count
+        docOffsets.u64(UInt64(start))
         record.encode(into: &docRecords)
+        docRecords.u32(docRecords.checksum(from: start))
         docLengths.u32(record.length)
         lengths.append(record.length)
         sumLength += UInt64(record.length)
@@ -152,11 +186,15 @@ struct SegmentEncoder {
             }
         }
         postingsOffsets.u64(UInt64(image.count - FileEnvelope.headerSize))
+        // A checksum of the term's postings, checked the first time a query opens them.
+        let checksumAt = image.count
+        image.u32(0)
         image.varint(df)
         image.varint(docStream.count)
         image.append(skips.bytes)
         image.append(docStream.bytes)
         image.append(positionStream.bytes)
+        image.patchU32(image.checksum(from: checksumAt + 4), at: checksumAt)
         termOffsets.u32(UInt32(termBytes.count))
         termCount += 1
     }
@@ -165,26 +203,40 @@ struct SegmentEncoder {
     mutating func finish() -> [UInt8] {
         docOffsets.u64(UInt64(docRecords.count))
         postingsOffsets.u64(UInt64(image.count - FileEnvelope.headerSize))
+        // Checksums of the term dictionary, a block of terms at a time: a lookup verifies
+        // only the blocks its binary search touches.
+        var block = 0
+        while block * SegmentLayout.termBlockSize < termCount {
+            termBlockChecksums.u32(SegmentLayout.termBlockChecksum(
+                block: block, termCount: termCount, termBytes: termBytes.bytes,
+                termOffsets: termOffsets.bytes, postingsOffsets: postingsOffsets.bytes))
+            block += 1
+        }
         var out = image
         image = ByteWriter()
         var starts: [UInt64] = [UInt64(FileEnvelope.headerSize)]
         out.bytes.reserveCapacity(out.count + termBytes.count + termOffsets.count + postingsOffsets.count
-                                  + docRecords.count + docOffsets.count + docLengths.count + 1024)
-        for section in [termBytes, termOffsets, postingsOffsets, docRecords, docOffsets, docLengths] {
+                                  + termBlockChecksums.count + docRecords.count + docOffsets.count + docLengths.count + 1024)
+        for section in [termBytes, termOffsets, postingsOffsets, termBlockChecksums, docRecords, docOffsets, docLengths] {
             starts.append(UInt64(out.count))
             out.append(section.bytes)
         }
+        let tocStart = out.count
         for s in starts { out.u64(s) }
         out.u32(UInt32(termCount))
         out.u32(UInt32(docCount))
         out.u64(sumLength)
+        out.u32(CRC32.checksum(docLengths.bytes))
+        out.u32(out.checksum(from: tocStart))
         return FileEnvelope.finish(&out)
     }
 }
 
-/// Reads a memory-mapped segment. Opening checks the envelope and the table of contents;
-/// postings are only touched when a query reads them. Every read is bounds-checked and
-/// throws `CorruptIndexError` on damaged bytes.
+/// Reads a memory-mapped segment. Opening checks the envelope and the table of contents
+/// (and its checksum); every other part is checked against its own checksum the first time
+/// it is read — a block of the term dictionary, a term's postings, a document record, the
+/// document lengths — so damage is reported as `CorruptIndexError` by the query that meets
+/// it, while opening stays independent of the index's size. All reads are bounds-checked.
 public final class SegmentReader: @unchecked Sendable {
     public let name: String
     let file: MappedFile
@@ -195,41 +247,103 @@ public final class SegmentReader: @unchecked Sendable {
     private let termBytesStart: Int
     private let termOffsetsStart: Int
     private let postingsOffsetsStart: Int
+    private let termBlockChecksumsStart: Int
     private let docRecordsStart: Int
     private let docOffsetsStart: Int
     private let docLengthsStart: Int
+    private let docLengthsChecksum: UInt32
+    private let verified: VerifiedParts
+
+    /// Which parts have been checked already (shared by the threads using this segment).
+    final class VerifiedParts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var termBlocks: [UInt64]
+        private var terms: [UInt64]
+        private var lengths = false
+
+        init(termCount: Int) {
+            termBlocks = [UInt64](repeating: 0, count: (termCount / SegmentLayout.termBlockSize + 64) / 64)
+            terms = [UInt64](repeating: 0, count: (termCount + 63) / 64)
+        }
+
+        enum Part { case termBlock, term }
+
+        /// Runs `check` unless part `index` is already marked; marks it when it passes.
+        func once(_ part: Part, _ index: Int, _ check: () throws -> Void) throws {
+            let word = index >> 6, mask = UInt64(1) << UInt64(index & 63)
+            let done = lock.withLock { (part == .term ? terms[word] : termBlocks[word]) & mask != 0 }
+            if done { return }
+            try check()
+            lock.withLock {
+                if part == .term { terms[word] |= mask } else { termBlocks[word] |= mask }
+            }
+        }
+
+        func lengthsOnce(_ check: () throws -> Void) throws {
+            if lock.withLock({ lengths }) { return }
+            try check()
+            lock.withLock { lengths = true }
+        }
+    }
 
     public init(path: String, name: String, verifyChecksum: Bool = false) throws {
         self.name = name
         file = try MappedFile(path: path)
         let body = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, name: name, verifyChecksum: verifyChecksum)
         guard body.count >= SegmentLayout.tocSize else { throw CorruptIndexError(file: name, reason: "no table of contents") }
-        var toc = ByteReader(file.bytes, offset: body.upperBound - SegmentLayout.tocSize, file: name)
+        let tocStart = body.upperBound - SegmentLayout.tocSize
+        let tocBytes = UnsafeRawBufferPointer(rebasing: file.bytes[tocStart..<(body.upperBound - 4)])
+        var toc = ByteReader(file.bytes, offset: tocStart, file: name)
         var starts: [Int] = []
-        for _ in 0..<7 { starts.append(try toc.varintFixed64(max: body.upperBound)) }
+        for _ in 0..<SegmentLayout.sectionCount { starts.append(try toc.varintFixed64(max: body.upperBound)) }
         termCount = Int(try toc.u32())
         docCount = Int(try toc.u32())
         sumLength = try toc.u64()
-        let tocStart = body.upperBound - SegmentLayout.tocSize
+        docLengthsChecksum = try toc.u32()
+        guard try toc.u32() == CRC32.checksum(tocBytes) else {
+            throw CorruptIndexError(file: name, reason: "table of contents checksum mismatch")
+        }
         // Sections are contiguous and in order; their sizes must agree with the counts.
         let ends = Array(starts.dropFirst()) + [tocStart]
         guard starts[0] == body.lowerBound, zip(starts, ends).allSatisfy({ $0 <= $1 }) else {
             throw CorruptIndexError(file: name, reason: "table of contents out of order")
         }
+        let termBlocks = (termCount + SegmentLayout.termBlockSize - 1) / SegmentLayout.termBlockSize
         guard ends[2] - starts[2] == (termCount + 1) * 4,
               ends[3] - starts[3] == (termCount + 1) * 8,
-              ends[5] - starts[5] == (docCount + 1) * 8,
-              ends[6] - starts[6] == docCount * 4 else {
+              ends[4] - starts[4] == termBlocks * 4,
+              ends[6] - starts[6] == (docCount + 1) * 8,
+              ends[7] - starts[7] == docCount * 4 else {
             throw CorruptIndexError(file: name, reason: "section sizes disagree with the counts")
         }
-        (postingsStart, termBytesStart, termOffsetsStart, postingsOffsetsStart, docRecordsStart, docOffsetsStart, docLengthsStart) =
-            (starts[0], starts[1], starts[2], starts[3], starts[4], starts[5], starts[6])
+        (postingsStart, termBytesStart, termOffsetsStart, postingsOffsetsStart) = (starts[0], starts[1], starts[2], starts[3])
+        (termBlockChecksumsStart, docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[4], starts[5], starts[6], starts[7])
+        verified = VerifiedParts(termCount: termCount)
     }
 
     var reader: ByteReader { ByteReader(file.bytes, file: name) }
 
+    private func section(_ start: Int, _ end: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: file.bytes[start..<end])
+    }
+
+    /// Checks the dictionary block holding term `ordinal` (once per segment).
+    private func verifyTermBlock(of ordinal: Int) throws {
+        let block = ordinal / SegmentLayout.termBlockSize
+        try verified.once(.termBlock, block) {
+            let stored = try reader.u32(at: termBlockChecksumsStart + block * 4)
+            let actual = SegmentLayout.termBlockChecksum(
+                block: block, termCount: termCount, termBytes: section(termBytesStart, termOffsetsStart),
+                termOffsets: section(termOffsetsStart, postingsOffsetsStart),
+                postingsOffsets: section(postingsOffsetsStart, termBlockChecksumsStart))
+            guard actual == stored else { throw reader.corrupt("term dictionary checksum mismatch (terms \(block * SegmentLayout.termBlockSize)…)") }
+        }
+    }
+
     /// The bytes of term `ordinal`, valid while this reader is alive.
     public func termBytes(_ ordinal: Int) throws -> UnsafeRawBufferPointer {
+        guard ordinal >= 0, ordinal < termCount else { throw reader.corrupt("term \(ordinal) out of range") }
+        try verifyTermBlock(of: ordinal)
         let r = reader
         let s = Int(try r.u32(at: termOffsetsStart + ordinal * 4))
         let e = Int(try r.u32(at: termOffsetsStart + (ordinal + 1) * 4))
@@ -278,20 +392,41 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func postings(_ ordinal: Int) throws -> PostingsCursor {
-        guard ordinal >= 0, ordinal < termCount else { throw reader.corrupt("term \(ordinal) out of range") }
+        let term = try termBytes(ordinal)  // checks the ordinal and its dictionary block
         let r = reader
         let s = Int(try r.u64(at: postingsOffsetsStart + ordinal * 8))
         let e = Int(try r.u64(at: postingsOffsetsStart + (ordinal + 1) * 8))
-        guard s < e, postingsStart + e <= termBytesStart else { throw r.corrupt("postings of term \(ordinal) out of bounds") }
-        let slice = UnsafeRawBufferPointer(rebasing: file.bytes[(postingsStart + s)..<(postingsStart + e)])
-        return try PostingsCursor(ByteReader(slice, file: name), docCount: docCount,
-                                  hasPositions: SegmentLayout.hasPositions(try termBytes(ordinal)))
+        guard s + 4 < e, postingsStart + e <= termBytesStart else { throw r.corrupt("postings of term \(ordinal) out of bounds") }
+        let slice = UnsafeRawBufferPointer(rebasing: file.bytes[(postingsStart + s + 4)..<(postingsStart + e)])
+        try verified.once(.term, ordinal) {
+            guard try r.u32(at: postingsStart + s) == CRC32.checksum(slice) else {
+                throw r.corrupt("postings checksum mismatch (term \(ordinal))")
+            }
+        }
+        return try PostingsCursor(ByteReader(slice, file: name), docCount: docCount, hasPositions: SegmentLayout.hasPositions(term))
     }
 
     public func docFreq(_ ordinal: Int) throws -> Int { try postings(ordinal).docFreq }
 
     public func docLength(_ doc: Int) throws -> UInt32 {
-        try reader.u32(at: docLengthsStart + doc * 4)
+        try verifyLengths()
+        guard doc >= 0, doc < docCount else { throw reader.corrupt("document \(doc) out of range") }
+        return try reader.u32(at: docLengthsStart + doc * 4)
+    }
+
+    /// Every document's length (tokens), checked against its checksum.
+    public func documentLengths() throws -> [UInt32] {
+        try verifyLengths()
+        let raw = section(docLengthsStart, docLengthsStart + docCount * 4)
+        return (0..<docCount).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+    }
+
+    private func verifyLengths() throws {
+        try verified.lengthsOnce {
+            guard CRC32.checksum(section(docLengthsStart, docLengthsStart + docCount * 4)) == docLengthsChecksum else {
+                throw reader.corrupt("document lengths checksum mismatch")
+            }
+        }
     }
 
     public func document(_ doc: Int) throws -> DocumentRecord {
@@ -299,9 +434,15 @@ public final class SegmentReader: @unchecked Sendable {
         let r = reader
         let s = Int(try r.u64(at: docOffsetsStart + doc * 8))
         let e = Int(try r.u64(at: docOffsetsStart + (doc + 1) * 8))
-        guard s <= e, docRecordsStart + e <= docOffsetsStart else { throw r.corrupt("document \(doc) record out of bounds") }
-        var recordReader = ByteReader(UnsafeRawBufferPointer(rebasing: file.bytes[(docRecordsStart + s)..<(docRecordsStart + e)]), file: name)
-        return try DocumentRecord.decode(&recordReader)
+        guard s + 4 <= e, docRecordsStart + e <= docOffsetsStart else { throw r.corrupt("document \(doc) record out of bounds") }
+        let record = section(docRecordsStart + s, docRecordsStart + e - 4)
+        guard try r.u32(at: docRecordsStart + e - 4) == CRC32.checksum(record) else {
+            throw r.corrupt("document \(doc) record checksum mismatch")
+        }
+        var recordReader = ByteReader(record, file: name)
+        let decoded = try DocumentRecord.decode(&recordReader)
+        guard recordReader.isAtEnd else { throw r.corrupt("document \(doc) record has trailing bytes") }
+        return decoded
     }
 
     /// Full check: checksum, records, and every postings list decodes, sorted and in range.

@@ -56,6 +56,18 @@ public struct ByteWriter: Sendable {
     }
 
     public mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+
+    /// Overwrites four bytes written earlier (a checksum reserved before its data).
+    public mutating func patchU32(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for i in 0..<4 { bytes[offset + i] = raw[i] }
+        }
+    }
+
+    /// CRC-32 of the bytes from `offset` to the end.
+    public func checksum(from offset: Int) -> UInt32 {
+        bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+    }
 }
 
 /// Reads what `ByteWriter` wrote from a borrowed buffer, checking every bound.

@@ -73,10 +73,7 @@ public final class Searcher {
         if let cached = normsCache[s] { return cached }
         let segment = reader.segments[s].reader
         let avgdl = reader.statisticsAverageLength
-        var norms = [Double](repeating: 0, count: segment.docCount)
-        for doc in 0..<segment.docCount {
-            norms[doc] = bm25.k1 * (1 - bm25.b + bm25.b * Double(try segment.docLength(doc)) / avgdl)
-        }
+        let norms = try segment.documentLengths().map { bm25.k1 * (1 - bm25.b + bm25.b * Double($0) / avgdl) }
         normsCache[s] = norms
         return norms
     }

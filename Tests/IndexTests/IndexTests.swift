@@ -171,6 +171,28 @@ func paths(_ reader: IndexReader) throws -> [String] {
         }
     }
 
+    @Test func flippedBytesInADeletionFileAreDetected() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "復工復產")
+        dir.write("docs/b.txt", "園區")
+        var options = IndexOptions()
+        options.workers = 1
+        _ = try build(dir, roots: [dir.path + "/docs"], options: options)
+        dir.remove("docs/b.txt")
+        _ = try build(dir, roots: [dir.path + "/docs"], options: options)
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.documentCount == 1)
+        let name = try #require(reader.manifest.segments.compactMap(\.deletionFileName).first)
+        let path = dir.path + "/index/" + name
+        let original = try FileSystem.read(path)
+        for offset in 0..<original.count {
+            var bytes = original
+            bytes[offset] ^= 0x04
+            try FileSystem.writeAndSync(path, bytes)
+            #expect(throws: CorruptIndexError.self) { _ = try IndexReader.open(directory: dir.path + "/index") }
+        }
+    }
+
     @Test func flippedBytesInASegmentFailVerification() throws {
         let dir = TemporaryDirectory()
         dir.write("docs/a.txt", "復工復產 園區 2020年")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Analysis
 import Index
+import IndexFormat
 @testable import Search
 import TestSupport
 #if canImport(Glibc)
@@ -385,5 +386,49 @@ struct SeededGenerator: RandomNumberGenerator {
         // The first reader still answers from its own commit, whose files are long deleted.
         #expect(try first.search("標記R0X0", k: 0).exactCount == firstAnswer)
         #expect(firstAnswer == tagged)
+    }
+}
+
+/// A flipped byte anywhere in a segment: `verify` reports it, and a query either fails with
+/// `CorruptIndexError` or (when it reads nothing damaged) answers exactly as before.
+@Suite struct CorruptSegmentQueryTests {
+    @Test func queriesNeverReturnSilentlyWrongResults() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "西寧經濟技術開發區東川工業園區，復工復產率達到100%。PM2.5 濃度下降。")
+        dir.write("docs/b.md", "# 疫情防控\n非公企業黨組織和廣大黨員在疫情防控、復工復產工作中的作用。")
+        dir.write("docs/c.jsonl", "{\"_id\": \"x\", \"title\": \"園區\", \"text\": \"工業園區建設，經濟社會發展。\"}\n")
+        var options = IndexOptions()
+        options.workers = 1
+        _ = try IndexWriter(directory: dir.path + "/index", options: options).update(roots: [DocumentSource.absolutePath(dir.path + "/docs")!])
+        let queries = ["復工復產", "园区", "黨", "疫情 防控", "pm2.5", "100", "經濟社會發展"]
+        func answers() throws -> [String] {
+            let searcher = try Searcher(reader: try IndexReader.open(directory: dir.path + "/index"))
+            return try queries.map { q in
+                let r = try searcher.search(q, k: 10)
+                return "\(r.total) \(r.exactCount ?? -1) " + r.hits.map { "\($0.record.path) \($0.record.title) \($0.score)" }.joined(separator: "|")
+            }
+        }
+        let expected = try answers()
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        let path = dir.path + "/index/" + reader.segments[0].entry.fileName
+        let original = try FileSystem.read(path)
+        var failedQueries = 0, sameAnswers = 0
+        for offset in stride(from: 0, to: original.count, by: 3) {
+            var bytes = original
+            bytes[offset] ^= 0x10
+            try FileSystem.writeAtomically(path, bytes, syncDirectory: false)
+            #expect(throws: CorruptIndexError.self, "verify at \(offset)") { try IndexReader.open(directory: dir.path + "/index").verify() }
+            do {
+                let got = try answers()
+                #expect(got == expected, "silently different answers with byte \(offset) flipped")
+                sameAnswers += 1
+            } catch is CorruptIndexError {
+                failedQueries += 1
+            }
+        }
+        try FileSystem.writeAtomically(path, original, syncDirectory: false)
+        #expect(try answers() == expected)
+        print("corrupt segment: \(failedQueries) flips made a query fail, \(sameAnswers) left every answer intact")
+        #expect(failedQueries > sameAnswers)
     }
 }
