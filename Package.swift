@@ -33,11 +33,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer -DFUZZING);
+        // what they do with an input lives in FuzzSupport, which the regression tests replay.
+        .target(name: "FuzzSupport", dependencies: ["Search", "Index", "IndexFormat", "Analysis"]),
+        .executableTarget(name: "FuzzQuery", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "FuzzDocuments", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "FuzzIndex", dependencies: ["FuzzSupport"]),
         // Temporary folders, fixture writing and the shared data's location, for all tests.
         .target(name: "TestSupport", dependencies: ["IndexFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis", "TestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "IndexFormat", "Analysis", "TestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzSupport", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SearchCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,10 @@ public struct SourceFile: Sendable {
     public var size: UInt64
     public var modified: Int64
     public var kind: Kind
+
+    public init(path: String, root: String, size: UInt64, modified: Int64, kind: Kind) {
+        (self.path, self.root, self.size, self.modified, self.kind) = (path, root, size, modified, kind)
+    }
 }
 
 /// A document read from a source file: its metadata and the text to analyse.

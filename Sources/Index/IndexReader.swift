@@ -76,7 +76,9 @@ public final class IndexReader: @unchecked Sendable {
                 let set = try DeletionSet.decode(try FileSystem.read(directory + "/" + name), name: name, docCount: entry.docCount)
                 guard set.count == entry.deletedCount else { throw CorruptIndexError(file: name, reason: "deleted count disagrees with the manifest") }
                 for doc in 0..<entry.docCount where set.contains(doc) {
-                    segmentLength -= UInt64(try reader.docLength(doc))
+                    let length = UInt64(try reader.docLength(doc))
+                    guard length <= segmentLength else { throw CorruptIndexError(file: entry.fileName, reason: "document lengths exceed their sum") }
+                    segmentLength -= length
                 }
                 deletions = set
             }

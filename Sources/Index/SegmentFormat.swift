@@ -394,8 +394,8 @@ public final class SegmentReader: @unchecked Sendable {
     public func postings(_ ordinal: Int) throws -> PostingsCursor {
         let term = try termBytes(ordinal)  // checks the ordinal and its dictionary block
         let r = reader
-        let s = Int(try r.u64(at: postingsOffsetsStart + ordinal * 8))
-        let e = Int(try r.u64(at: postingsOffsetsStart + (ordinal + 1) * 8))
+        let s = try r.offset(at: postingsOffsetsStart + ordinal * 8, limit: file.count)
+        let e = try r.offset(at: postingsOffsetsStart + (ordinal + 1) * 8, limit: file.count)
         guard s + 4 < e, postingsStart + e <= termBytesStart else { throw r.corrupt("postings of term \(ordinal) out of bounds") }
         let slice = UnsafeRawBufferPointer(rebasing: file.bytes[(postingsStart + s + 4)..<(postingsStart + e)])
         try verified.once(.term, ordinal) {
@@ -432,8 +432,8 @@ public final class SegmentReader: @unchecked Sendable {
     public func document(_ doc: Int) throws -> DocumentRecord {
         guard doc >= 0, doc < docCount else { throw reader.corrupt("document \(doc) out of range") }
         let r = reader
-        let s = Int(try r.u64(at: docOffsetsStart + doc * 8))
-        let e = Int(try r.u64(at: docOffsetsStart + (doc + 1) * 8))
+        let s = try r.offset(at: docOffsetsStart + doc * 8, limit: file.count)
+        let e = try r.offset(at: docOffsetsStart + (doc + 1) * 8, limit: file.count)
         guard s + 4 <= e, docRecordsStart + e <= docOffsetsStart else { throw r.corrupt("document \(doc) record out of bounds") }
         let record = section(docRecordsStart + s, docRecordsStart + e - 4)
         guard try r.u32(at: docRecordsStart + e - 4) == CRC32.checksum(record) else {

@@ -152,6 +152,14 @@ public struct ByteReader {
         return UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
     }
 
+    /// A u64 at an absolute position that must be an offset no larger than `limit`.
+    @inline(__always)
+    public func offset(at position: Int, limit: Int) throws -> Int {
+        let v = try u64(at: position)
+        guard v <= UInt64(limit) else { throw corrupt("offset \(v) at \(position) beyond \(limit)") }
+        return Int(v)
+    }
+
     @inline(__always)
     public func u64(at position: Int) throws -> UInt64 {
         guard position >= 0, position + 8 <= buffer.count else { throw corrupt("read at \(position) out of bounds") }

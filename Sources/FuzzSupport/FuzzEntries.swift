@@ -1,0 +1,96 @@
+import Analysis
+import Foundation
+import Index
+import IndexFormat
+import Search
+
+/// What the fuzz targets do with one input; the regression tests replay saved inputs
+/// through the same functions. Every input must end in a result or a thrown error:
+/// a trap or a sanitizer report is a bug.
+public enum FuzzEntries {
+    /// A small index built once per process, with its files' original bytes.
+    final class Fixture: @unchecked Sendable {
+        let directory: String
+        let searcher: Searcher
+        let files: [(name: String, bytes: [UInt8])]
+
+        init() {
+            let directory = NSTemporaryDirectory() + "/search-fuzz-\(getpid())-\(UUID().uuidString)"
+            try! FileManager.default.createDirectory(atPath: directory + "/docs", withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: directory + "/docs/a.txt", contents: Data("復(fù)工復產，工業園區 PM2.5 100% abc 2020年".utf8))
+            _ = FileManager.default.createFile(atPath: directory + "/docs/b.md", contents: Data("# 標題\n经济社会发展 疫情防控 第一条".utf8))
+            _ = FileManager.default.createFile(atPath: directory + "/docs/c.jsonl", contents: Data("{\"_id\":\"x\",\"title\":\"園區\",\"text\":\"工業園區建設\"}\n".utf8))
+            let writer = try! IndexWriter(directory: directory + "/index")
+            _ = try! writer.update(roots: [DocumentSource.absolutePath(directory + "/docs")!])
+            try? FileManager.default.removeItem(atPath: directory + "/docs/b.md")
+            _ = try! writer.update(roots: [DocumentSource.absolutePath(directory + "/docs")!])  // a deletion file
+            searcher = try! Searcher(reader: try! IndexReader.open(directory: directory + "/index"))
+            self.directory = directory
+            files = try! FileSystem.list(directory + "/index").sorted().filter { $0 != "LOCK" }.map {
+                ($0, try! FileSystem.read(directory + "/index/" + $0))
+            }
+        }
+    }
+
+    nonisolated(unsafe) static var fixture: Fixture? = nil
+    static var shared: Fixture {
+        if fixture == nil { fixture = Fixture() }
+        return fixture!
+    }
+
+    /// The query parser and planner, and a search.
+    public static func query(_ input: UnsafeRawBufferPointer) {
+        let query = String(decoding: input, as: UTF8.self)
+        let searcher = shared.searcher
+        _ = try? searcher.search(query, k: 5)
+        _ = try? searcher.search(query, k: 5, countExact: false)
+    }
+
+    /// The document decoders: a plain file and a collection, analysis, snippets.
+    public static func documents(_ input: UnsafeRawBufferPointer) {
+        let bytes = Array(input)
+        var bad = 0
+        for kind in [SourceFile.Kind.plain, .collection] {
+            let file = SourceFile(path: "/fuzz/input", root: "/fuzz", size: UInt64(bytes.count), modified: 0, kind: kind)
+            for document in DocumentSource.documents(of: file, bytes: bytes, badLines: &bad) {
+                _ = document.text.withUnsafeBufferPointer { text in
+                    TextChunker.chunks(text, maxBytes: 4096).map { shared.searcher.analyzer.analyze(UnsafeBufferPointer(rebasing: text[$0])) }
+                }
+            }
+        }
+        let plan = QueryPlan(query: "工業園區 pm2", analyzer: shared.searcher.analyzer)
+        _ = SnippetMaker(normalizer: shared.searcher.analyzer.normalizer).snippet(for: plan, in: bytes)
+    }
+
+    /// The index reader on a damaged file: the first byte picks which file of the index
+    /// the rest replaces; then the index is opened, queried and verified.
+    public static func indexReader(_ input: UnsafeRawBufferPointer) {
+        let fixture = shared
+        writeSeedsOnce()
+        guard input.count >= 1 else { return }
+        let target = fixture.files[Int(input[0]) % fixture.files.count]
+        let directory = fixture.directory + "/mutant-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for file in fixture.files {
+            let bytes = file.name == target.name ? Array(input[1...]) : file.bytes
+            try? FileSystem.writeAndSync(directory + "/" + file.name, bytes)
+        }
+        guard let reader = try? IndexReader.open(directory: directory), let searcher = try? Searcher(reader: reader) else { return }
+        for q in ["復工復產", "园", "pm2.5", "經濟 發展", "工業園區"] { _ = try? searcher.search(q, k: 10) }
+        _ = try? reader.verify()
+    }
+
+    /// Seed inputs for `indexReader`: every file of the fixture index, intact.
+    public static func indexSeeds() -> [[UInt8]] {
+        shared.files.enumerated().map { [UInt8($0.offset)] + $0.element.bytes }
+    }
+
+    nonisolated(unsafe) static var seedsWritten = false
+
+    /// With FUZZ_SEED_DIR set, the index target writes its seeds there on its first input.
+    static func writeSeedsOnce() {
+        guard !seedsWritten, let dir = ProcessInfo.processInfo.environment["FUZZ_SEED_DIR"] else { return }
+        seedsWritten = true
+        for (i, seed) in indexSeeds().enumerated() { try? FileSystem.writeAndSync(dir + "/seed-\(i)", seed) }
+    }
+}
