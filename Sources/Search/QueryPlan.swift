@@ -52,6 +52,11 @@ public struct QueryPlan: Sendable {
     public var weights: [Double]
     /// The parts a document must contain contiguously to be an exact match.
     public var parts: [PhrasePart]
+    /// Whether the query was cut at `maxTerms` (what follows was ignored).
+    public var truncated = false
+
+    /// Like Lucene's clause limit: it bounds a query's cost whatever its text.
+    public static let maxTerms = 1024
 
     public var isEmpty: Bool { terms.isEmpty }
 
@@ -61,11 +66,19 @@ public struct QueryPlan: Sendable {
         var seen: [QueryTerm: Int] = [:]
         var parts: [PhrasePart] = []
         for piece in query.split(whereSeparator: { $0.isWhitespace }) {
-            let analyzed = analyzer.analyze(String(piece))
+            if terms.count >= Self.maxTerms {
+                truncated = true
+                break
+            }
+            let analyzed = analyzer.analyze(String(piece.prefix(4 * Self.maxTerms)))
             let tokens = analyzed.tokens
             var elements: [(QueryTerm, Int32)] = []
             let base = tokens.first?.position ?? 0
             for (i, token) in tokens.enumerated() {
+                if terms.count >= Self.maxTerms {
+                    truncated = true
+                    break
+                }
                 let bytes = Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)])
                 let term: QueryTerm
                 var weight = 1.0

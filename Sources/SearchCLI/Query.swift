@@ -108,6 +108,7 @@ extension SearchCommand {
             let searcher = try Searcher(reader: reader)
             let text = query.joined(separator: " ")
             let plan = QueryPlan(query: text, analyzer: searcher.analyzer, options: searcher.ranking)
+            if plan.truncated { stderrLine("search: warning: the query is long; only its first \(QueryPlan.maxTerms) terms are used") }
             let result = try searcher.search(plan, query: text, k: k)
             let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
             if json {

@@ -432,3 +432,21 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(failedQueries > sameAnswers)
     }
 }
+
+@Suite struct QueryLimitTests {
+    @Test func hugeQueriesAreCutAndFinish() throws {
+        let (dir, reader) = try sampleIndex()
+        defer { withExtendedLifetime(dir) {} }
+        let searcher = try Searcher(reader: reader)
+        var rng = SeededGenerator(seed: 3)
+        let han = Array("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面")
+        let many = (0..<3000).map { _ in String((0..<4).map { _ in han.randomElement(using: &rng)! }) }.joined(separator: " ")
+        let plan = QueryPlan(query: many, analyzer: searcher.analyzer)
+        #expect(plan.truncated)
+        #expect(plan.terms.count == QueryPlan.maxTerms)
+        let started = Date()
+        _ = try searcher.search(many, k: 10)
+        _ = try searcher.search(String(repeating: "的", count: 5000), k: 10)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
