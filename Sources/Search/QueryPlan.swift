@@ -40,6 +40,8 @@ public struct RankingOptions: Sendable, Equatable {
     public var singleCharacterWeight = 1.0
     /// Weight of an ICU word of three or more characters.
     public var wordWeight = 1.0
+    /// Weight of the terms of question and function words (`QueryPlan.questionWords`).
+    public var questionWordWeight = 1.0
 
     public init() {}
 }
@@ -54,6 +56,14 @@ public struct QueryPlan: Sendable {
     public var parts: [PhrasePart]
     /// Whether the query was cut at `maxTerms` (what follows was ignored).
     public var truncated = false
+
+    /// Words that ask rather than say what is asked about (Simplified: queries are folded).
+    public static let questionWords: Set<String> = [
+        "什么", "怎么", "怎么办", "怎样", "如何", "是否", "可以", "能否", "能不能", "哪些", "哪个", "为什么",
+        "吗", "呢", "吧", "啊", "的", "了", "是", "我", "你", "他", "她", "我们", "他们", "这", "那", "这个", "那个",
+        "有", "在", "和", "与", "或", "及", "要", "会", "能", "应该", "需要", "请问", "谁", "多少", "多久", "哪里",
+        "怎么样", "一个", "有没有", "是不是", "什么样", "的话", "时候", "情况", "问题",
+    ]
 
     /// Like Lucene's clause limit: it bounds a query's cost whatever its text.
     public static let maxTerms = 1024
@@ -74,6 +84,16 @@ public struct QueryPlan: Sendable {
             let tokens = analyzed.tokens
             var elements: [(QueryTerm, Int32)] = []
             let base = tokens.first?.position ?? 0
+            // The ICU words of this part that are question or function words, as byte spans.
+            var questionSpans: [Range<Int32>] = []
+            if options.questionWordWeight != 1 {
+                var start: Int32 = 0
+                for end in analyzed.wordBoundaries {
+                    let word = String(decoding: analyzed.normalized.bytes[Int(start)..<Int(end)], as: UTF8.self)
+                    if Self.questionWords.contains(word) { questionSpans.append(start..<end) }
+                    start = end
+                }
+            }
             for (i, token) in tokens.enumerated() {
                 if terms.count >= Self.maxTerms {
                     truncated = true
@@ -104,6 +124,9 @@ public struct QueryPlan: Sendable {
                 case .word, .number, .latin:
                     term = .exact(bytes)  // scores; containment is checked through its bigrams
                     weight = options.wordWeight
+                }
+                if questionSpans.contains(where: { $0.lowerBound <= token.termStart && token.termEnd <= $0.upperBound }) {
+                    weight *= options.questionWordWeight
                 }
                 if let i = seen[term] {
                     weights[i] = max(weights[i], weight)

@@ -36,6 +36,7 @@ extension SearchCommand {
         @Option(name: .long, help: .hidden) var crossWordWeight: Double?
         @Option(name: .long, help: .hidden) var characterWeight: Double?
         @Option(name: .long, help: .hidden) var wordWeight: Double?
+        @Option(name: .long, help: .hidden) var questionWeight: Double?
 
         func run() throws {
             guard let queryText = try? String(contentsOfFile: queries, encoding: .utf8) else { throw UserError("\(queries): cannot read") }
@@ -49,6 +50,7 @@ extension SearchCommand {
             if let crossWordWeight { options.crossWordBigramWeight = crossWordWeight }
             if let characterWeight { options.singleCharacterWeight = characterWeight }
             if let wordWeight { options.wordWeight = wordWeight }
+            if let questionWeight { options.questionWordWeight = questionWeight }
             searcher.ranking = options
             var rankings: [String: [String]] = [:]
             var asked = 0
