@@ -71,11 +71,17 @@ public struct QueryPlan: Sendable {
     public var isEmpty: Bool { terms.isEmpty }
 
     public init(query: String, analyzer: Analyzer, options: RankingOptions = RankingOptions()) {
+        self.init(pieces: query.split(whereSeparator: { $0.isWhitespace }).map(String.init), analyzer: analyzer, options: options)
+    }
+
+    /// A plan whose parts are the given pieces of text (a quoted phrase may hold spaces:
+    /// white space takes no position, so it is matched as if the pieces touched).
+    public init(pieces: [String], analyzer: Analyzer, options: RankingOptions = RankingOptions()) {
         var terms: [QueryTerm] = []
         var weights: [Double] = []
         var seen: [QueryTerm: Int] = [:]
         var parts: [PhrasePart] = []
-        for piece in query.split(whereSeparator: { $0.isWhitespace }) {
+        for piece in pieces {
             if terms.count >= Self.maxTerms {
                 truncated = true
                 break

@@ -79,7 +79,7 @@ public final class Searcher {
     }
 
     /// One term's documents in one segment, in doc order, with term frequencies.
-    struct TermDocs {
+    public struct TermDocs {
         var docs: [Int32] = []
         var freqs: [Int32] = []
     }

@@ -29,7 +29,9 @@ public struct SnippetMaker {
     public func snippet(for plan: QueryPlan, in original: [UInt8]) -> Snippet? {
         let normalized = original.withUnsafeBufferPointer { normalizer.normalize($0) }
         let text = normalized.bytes
+        // Each part as written, then without its spaces (a quoted phrase matches across them).
         var needles: [[UInt8]] = plan.parts.map { trimmed($0.normalized) }.filter { !$0.isEmpty }
+        needles += plan.parts.map { $0.normalized.filter { $0 != 0x20 } }.filter { !$0.isEmpty }
         needles += plan.terms.map(\.bytes).sorted { $0.count > $1.count }
         var match: Range<Int>? = nil
         for needle in needles {

@@ -27,6 +27,9 @@ extension SearchCommand {
         @Option(name: .long, help: "Output format: json or trec.")
         var format: BatchFormat = .json
 
+        @Flag(name: .long, help: "Read each line in the query language (default: plain text, searched as written).")
+        var syntax = false
+
         @Flag(name: .long, help: "Leave snippets out of JSON (faster: no document is read).")
         var noSnippets = false
 
@@ -65,8 +68,14 @@ extension SearchCommand {
                     query = String(line)
                 }
                 let started = DispatchTime.now().uptimeNanoseconds
-                let plan = QueryPlan(query: query, analyzer: searcher.analyzer, options: searcher.ranking)
-                let result = try searcher.search(plan, query: query, k: k, countExact: false)
+                let plan: QueryPlan, result: SearchResult
+                do {
+                    (plan, result) = try runQuery(query, searcher: searcher, k: k, syntax: syntax, countExact: false)
+                } catch let error as UserError {
+                    // One bad line does not stop the batch.
+                    output += JSON.object([("qid", JSON.string(qid)), ("query", JSON.string(query)), ("error", JSON.string(error.description))]) + "\n"
+                    continue
+                }
                 latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1000)
                 if result.total > 0 { anyMatch = true }
                 switch format {

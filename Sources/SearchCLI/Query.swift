@@ -72,6 +72,24 @@ struct HitPrinter {
     }
 }
 
+/// Runs one query: in the query language when `syntax` is set and the text uses it, else
+/// as plain words. Returns the plan whose texts snippets look for, and the result.
+func runQuery(_ text: String, searcher: Searcher, k: Int, syntax: Bool, countExact: Bool = true) throws -> (QueryPlan, SearchResult) {
+    if syntax && QueryParser.usesSyntax(text) {
+        let node: QueryNode
+        do {
+            node = try QueryParser.parse(text)
+        } catch let error as QuerySyntaxError {
+            throw UserError("bad query: \(error)")
+        }
+        let result = try searcher.search(node, query: text, k: k)
+        return (QueryPlan(pieces: node.positiveTexts, analyzer: searcher.analyzer, options: searcher.ranking), result)
+    }
+    let plan = QueryPlan(query: text, analyzer: searcher.analyzer, options: searcher.ranking)
+    if plan.truncated { stderrLine("search: warning: the query is long; only its first \(QueryPlan.maxTerms) terms are used") }
+    return (plan, try searcher.search(plan, query: text, k: k, countExact: countExact))
+}
+
 extension SearchCommand {
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -81,6 +99,10 @@ extension SearchCommand {
             Each whitespace-separated part of the query is matched as written (after folding \
             Traditional to Simplified, width and case), anywhere inside words. Documents that \
             contain every part rank above documents that only contain some of its pieces.
+
+            Query language: "exact phrase" (required), +word (required), -word (excluded), \
+            A OR B, A AND B, (grouping), title:詞 (in the title), path:GLOB (the path matches). \
+            Put -- before a query that starts with -:  search -- -开发区 园区
             """
         )
 
@@ -107,14 +129,15 @@ extension SearchCommand {
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
             let text = query.joined(separator: " ")
-            let plan = QueryPlan(query: text, analyzer: searcher.analyzer, options: searcher.ranking)
-            if plan.truncated { stderrLine("search: warning: the query is long; only its first \(QueryPlan.maxTerms) terms are used") }
-            let result = try searcher.search(plan, query: text, k: k)
+            let (plan, result) = try runQuery(text, searcher: searcher, k: k, syntax: true)
             let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
             if json {
                 print(printer.json(result, plan: plan, qid: nil, withSnippets: true))
             } else if result.total > 0 {
-                let header = "\(result.total) document\(result.total == 1 ? "" : "s") match, \(result.exactCount ?? 0) contain \(text)"
+                let matched = "\(result.total) document\(result.total == 1 ? "" : "s") match"
+                let header = QueryParser.usesSyntax(text)
+                    ? matched + " (\(result.exactCount ?? 0) contain every word)"
+                    : matched + ", \(result.exactCount ?? 0) contain \(text)"
                 print(printer.paint(header, "2"))
                 print(printer.text(result, plan: plan), terminator: "")
             } else {

@@ -229,3 +229,22 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(out.stdout.contains("Recall@100 1.0000"))
     }
 }
+
+@Suite struct QueryLanguageCommandTests {
+    @Test func badQueriesExitTwoAndBatchKeepsPlainTextByDefault() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        let bad = try CLI.run(["園區 \"復工"], in: dir.path)
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "search: bad query: unbalanced quote at column 4\n")
+        #expect(try CLI.run(["--", "-園區"], in: dir.path).status == 1)  // excluded everywhere
+        #expect(try CLI.run(["園區 -量子"], in: dir.path).status == 0)
+        let plain = try CLI.run(["batch", "--no-snippets"], in: dir.path, stdin: "\"園區\" -量子\n")
+        #expect(jsonObject(Substring(plain.stdout.trimmingCharacters(in: .newlines)))?["total"] as? Int == 1)
+        let syntax = try CLI.run(["batch", "--syntax", "--no-snippets"], in: dir.path, stdin: "\"園區\" -量子\n(園區\n")
+        let lines = syntax.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(jsonObject(lines[0])?["total"] as? Int == 1)
+        #expect((jsonObject(lines[1])?["error"] as? String)?.contains("unbalanced parenthesis at column 1") == true)
+    }
+}

@@ -450,3 +450,56 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 }
+
+@Suite struct QueryLanguageTests {
+    @Test func parsesClausesAndReportsColumns() throws {
+        #expect(try QueryParser.parse("复工") == .text("复工", quoted: false))
+        #expect(try QueryParser.parse("\"疫情 防控\" -开发区") == .boolean([
+            QueryClause(occur: .must, node: .text("疫情 防控", quoted: true)),
+            QueryClause(occur: .mustNot, node: .text("开发区", quoted: false)),
+        ]))
+        #expect(try QueryParser.parse("a OR (b AND c)") == .or([
+            .text("a", quoted: false),
+            .boolean([QueryClause(occur: .must, node: .text("b", quoted: false)), QueryClause(occur: .must, node: .text("c", quoted: false))]),
+        ]))
+        #expect(try QueryParser.parse("title:條例 path:*/tw-law/*") == .boolean([
+            QueryClause(occur: .must, node: .title("條例")), QueryClause(occur: .must, node: .path("*/tw-law/*")),
+        ]))
+        #expect(!QueryParser.usesSyntax("复工复产 疫情"))
+        #expect(QueryParser.usesSyntax("复工 -疫情"))
+        #expect(!QueryParser.usesSyntax("减-号"))  // a hyphen inside a word is text
+        for (query, message, column) in [("園區 \"復工", "unbalanced quote", 4), ("(a b", "unbalanced parenthesis", 1),
+                                          ("a b)", "unbalanced parenthesis", 4), ("OR a", "OR needs something before it", 1),
+                                          ("a OR", "OR needs something after it", 3), ("title:", "title: needs a value", 1)] {
+            #expect(throws: QuerySyntaxError(message: message, column: column)) { try QueryParser.parse(query) }
+        }
+    }
+
+    /// Each operator returns what it promises on a corpus built here.
+    @Test func operatorsDoWhatTheyPromise() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "# 科學園區設置管理條例\n園區之開發，復工復產。")
+        dir.write("docs/b.txt", "# 工業區管理辦法\n開發區與園區的建設，疫情防控。")
+        dir.write("docs/c.txt", "# 疫情報告\n疫情 防控工作，復工。")
+        dir.write("sub/d.txt", "# 其他\n園區建設")
+        _ = try IndexWriter(directory: dir.path + "/index").update(roots: [dir.path + "/docs", dir.path + "/sub"].map { DocumentSource.absolutePath($0)! })
+        let searcher = try Searcher(reader: try IndexReader.open(directory: dir.path + "/index"))
+        func names(_ q: String) throws -> Set<String> {
+            Set(try searcher.search(try QueryParser.parse(q), query: q, k: 10).hits.map { $0.record.path.components(separatedBy: "/").last! })
+        }
+        #expect(try names("\"疫情防控\"") == ["b.txt"])            // as written: c.txt has a space inside
+        #expect(try names("\"疫情 防控\"") == ["b.txt", "c.txt"])   // white space takes no position
+        #expect(try names("園區 -開發區") == ["a.txt", "d.txt"])
+        #expect(try names("+園區 疫情") == ["a.txt", "b.txt", "d.txt"])
+        #expect(try names("辦法 OR 報告") == ["b.txt", "c.txt"])
+        #expect(try names("園區 AND 復工") == ["a.txt"])
+        #expect(try names("title:條例") == ["a.txt"])
+        #expect(try names("title:管理 園區") == ["a.txt", "b.txt"])
+        #expect(try names("園區 path:*/sub/*") == ["d.txt"])
+        #expect(try names("(開發 OR 建設) -疫情") == ["a.txt", "d.txt"])
+        // Ranking: the document containing every word comes first.
+        let ranked = try searcher.search(try QueryParser.parse("+園區 建設 疫情"), query: "", k: 3).hits
+        #expect(ranked.first?.record.path.hasSuffix("b.txt") == true)
+        #expect(ranked.first?.exact == true)
+    }
+}
