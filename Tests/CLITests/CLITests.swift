@@ -155,17 +155,18 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         let seed = try String(contentsOfFile: dir.path + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)
         for i in 0..<300 { dir.write("many/doc\(i).txt", "第\(i)號 " + seed) }
         let (first, _, _) = try CLI.start(["index", "many"], in: dir.path)
-        var refused: CLI.Output? = nil
-        for _ in 0..<200 where first.isRunning {
-            let second = try CLI.run(["index", "many"], in: dir.path)
-            if second.status == 2 {
-                refused = second
-                break
-            }
-            usleep(5_000)
+        // Wait until the first writer holds the lock (it writes its pid into LOCK).
+        let lockPath = dir.path + "/index/LOCK"
+        for _ in 0..<2000 where first.isRunning {
+            if (try? String(contentsOfFile: lockPath, encoding: .utf8)) == "\(first.processIdentifier)\n" { break }
+            usleep(1_000)
         }
+        let second = try CLI.run(["index", "many"], in: dir.path)
+        let firstStillRunning = first.isRunning
         first.waitUntilExit()
-        let message = try #require(refused, "the first writer finished before a second one could be refused").stderr
+        try #require(firstStillRunning, "the first writer finished before the second started")
+        #expect(second.status == 2)
+        let message = second.stderr
         #expect(message.contains("index is being updated by process \(first.processIdentifier)"))
         #expect(try CLI.run(["index", "many"], in: dir.path).status == 0)
     }
