@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Benchmarks `search` against the reference engines on the same corpora and queries, in one
+# run on this machine, and writes docs/BENCHMARKS.md.
+#
+#   scripts/bench.sh [CORPUS_DIR…]
+#
+# Default corpora: ../shared/data/corpus-dev/docs, and /tmp/corpus-scale/docs when unpacked
+# (mkdir -p /tmp/corpus-scale && tar -xJf ../shared/data/corpus-scale.tar.xz -C /tmp/corpus-scale).
+# Queries: the 55 dev queries of ../shared/bench plus the first 300 STARD questions.
+# References (../shared/bench/run-anchors.sh, OR mode): lucene-icu, tantivy-icu, sqlite-trigram
+# (override with ANCHORS=…). Needs: apt-get install -y liblucene8-java libicu4j-java time python3-venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+shared=$(cd ../shared && pwd)
+out=/tmp/search-bench
+mkdir -p "$out"
+corpora=("$@")
+if [ ${#corpora[@]} -eq 0 ]; then
+  corpora=("$shared/data/corpus-dev/docs")
+  [ -d /tmp/corpus-scale/docs ] && corpora+=(/tmp/corpus-scale/docs)
+fi
+swift build -c release --product search >&2
+bin="$root/.build/release/search"
+queries="$out/queries.txt"
+{ grep -v '^#' "$shared/bench/queries-dev.txt"; head -300 "$shared/data/stard-train/queries.tsv" | cut -f2; } | grep -v '^$' > "$queries"
+for i in 1 2 3 4 5; do cat "$queries"; done > "$out/queries-x5.txt"
+export ANCHORS="${ANCHORS:-lucene-icu tantivy-icu sqlite-trigram}"
+
+for corpus in "${corpora[@]}"; do
+  name=$(basename "$(dirname "$corpus")")
+  dir="$out/$name"
+  rm -rf "$dir"; mkdir -p "$dir"
+  echo "== $name" >&2
+  # Full build.
+  /usr/bin/time -v "$bin" index --index "$dir/index" "$corpus" > "$dir/index.out" 2> "$dir/index.time"
+  # Unchanged re-run, and adding 10 documents (as a second root).
+  start=$(date +%s.%N); "$bin" index --index "$dir/index" "$corpus" > "$dir/unchanged.out"; end=$(date +%s.%N)
+  echo "$start $end" | awk '{printf "%.3f\n", $2 - $1}' > "$dir/unchanged.s"
+  mkdir -p "$dir/extra"
+  find "$corpus" -type f | sort | head -10 | while read -r f; do { echo "新增文件"; cat "$f"; } > "$dir/extra/$(basename "$f")"; done
+  start=$(date +%s.%N); "$bin" index --index "$dir/index" "$corpus" "$dir/extra" > "$dir/add10.out"; end=$(date +%s.%N)
+  echo "$start $end" | awk '{printf "%.3f\n", $2 - $1}' > "$dir/add10.s"
+  rm -rf "$dir/index"; "$bin" index --index "$dir/index" "$corpus" > /dev/null
+  du -sb "$dir/index" | cut -f1 > "$dir/index.bytes"
+  # Batch latency (in process; the query file five times) and throughput.
+  "$bin" batch --index "$dir/index" --no-snippets --timings "$out/queries-x5.txt" > /dev/null 2> "$dir/batch.err"
+  # Cold single query: a new process each time (median of 21).
+  for i in $(seq 21); do
+    s=$(date +%s%N); "$bin" --index "$dir/index" "復工復產" > /dev/null || true; e=$(date +%s%N)
+    echo $(( (e - s) / 1000 ))
+  done | sort -n | sed -n 11p > "$dir/cold.us"
+  # References, same corpus and queries, in the same run.
+  MODES=or REPEAT=5 "$shared/bench/run-anchors.sh" "$corpus" "$queries" "$dir/anchors" > "$dir/anchors.log" 2>&1 || echo "anchors failed: see $dir/anchors.log" >&2
+done
+
+python3 - "$out" "${corpora[@]}" <<'PY'
+import os, re, subprocess, sys, datetime
+out, corpora = sys.argv[1], sys.argv[2:]
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+lines = ["# Benchmarks", "",
+         f"Measured by `scripts/bench.sh` on {datetime.date.today()}, commit {commit}, {os.cpu_count()} cores ({cpu}), "
+         "release build. References ran in the same session on the same corpus and queries "
+         "(`../shared/bench/run-anchors.sh`, OR mode, in-process latencies after warm-up). Ratios are ours ÷ reference "
+         "(for speeds, higher is better; for sizes and latencies, lower is better). Machines here are shared and noisy.", ""]
+for corpus in corpora:
+    name = os.path.basename(os.path.dirname(corpus))
+    d = os.path.join(out, name)
+    def read(f, default=""):
+        try: return open(os.path.join(d, f), encoding="utf-8").read()
+        except OSError: return default
+    m = re.search(r"added (\d+).* in ([\d.]+) s \(([\d.]+) MB analysed, ([\d.]+) MB/s\)", read("index.out"))
+    docs, secs, mb, rate = (m.groups() if m else ("?", "0", "0", "0"))
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", read("index.time"))
+    rss_mb = int(rss.group(1)) / 1024 if rss else 0
+    index_bytes = int(read("index.bytes", "0") or 0)
+    input_bytes = float(mb) * 1e6
+    b = dict(re.findall(r"(\w+)=([\d.]+)", read("batch.err")))
+    ours = {"mb_per_s": float(rate), "index_ratio": index_bytes / input_bytes if input_bytes else 0, "rss": rss_mb,
+            "p50": float(b.get("p50_us", 0)), "p95": float(b.get("p95_us", 0)), "p99": float(b.get("p99_us", 0)), "qps": float(b.get("qps", 0))}
+    refs = {}
+    tsv = read("anchors/summary.tsv")
+    rows = [l.split("\t") for l in tsv.splitlines()]
+    if rows:
+        head = rows[0]
+        for r in rows[1:]:
+            row = dict(zip(head, r))
+            a = row["anchor"]
+            refs.setdefault(a, {})
+            if row["kind"] == "index":
+                ib, inb = float(row["index_bytes"] or 0), float(row["input_bytes"] or 1)
+                refs[a].update(mb_per_s=float(row["mb_per_s"] or 0), index_ratio=ib / inb, rss=float(row["peak_rss_mb"] or 0))
+            else:
+                refs[a].update(p50=float(row["p50_us"] or 0), p95=float(row["p95_us"] or 0), p99=float(row["p99_us"] or 0), qps=float(row["qps"] or 0))
+    lines += [f"## {name}: {docs} documents, {float(mb):.1f} MB", ""]
+    lines += ["| engine | build MB/s | index / input | peak RSS MB (build) | query p50 µs | p95 µs | p99 µs | QPS |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    def row(label, v):
+        return f"| {label} | {v.get('mb_per_s', 0):.1f} | {v.get('index_ratio', 0):.2f} | {v.get('rss', 0):.0f} | {v.get('p50', 0):.0f} | {v.get('p95', 0):.0f} | {v.get('p99', 0):.0f} | {v.get('qps', 0):.0f} |"
+    lines.append(row("**search**", ours))
+    for a, v in refs.items():
+        lines.append(row(a, v))
+    lines.append("")
+    if refs:
+        lines += ["Ratios (ours ÷ reference):", "", "| reference | build speed | index size | build RSS | p50 | p99 |", "|---|---:|---:|---:|---:|---:|"]
+        for a, v in refs.items():
+            def ratio(k):
+                return f"{ours[k] / v[k]:.2f}×" if v.get(k) else "–"
+            lines.append(f"| {a} | {ratio('mb_per_s')} | {ratio('index_ratio')} | {ratio('rss')} | {ratio('p50')} | {ratio('p99')} |")
+        lines.append("")
+    lines += [f"- unchanged re-index: {read('unchanged.s').strip()} s; adding 10 documents: {read('add10.s').strip()} s",
+              f"- cold `search \"復工復產\"` process (median of 21, page cache warm): {int(read('cold.us', '0') or 0) / 1000:.1f} ms",
+              f"- queries: {sum(1 for _ in open(os.path.join(out, 'queries.txt')))} (55 dev queries + 300 STARD questions); "
+              "our latency is measured in process over five passes, without snippets", ""]
+open("docs/BENCHMARKS.md", "w", encoding="utf-8").write("\n".join(lines))
+print("\n".join(lines))
+PY
