@@ -55,26 +55,38 @@ public struct SnippetMaker {
             while end < text.count && text[end] & 0xC0 == 0x80 { end += 1 }
             chars += 1
         }
-        // Render each original character once, in order; annotations map to nothing.
-        var out: [UInt8] = []
         var highlight: Range<Int>? = nil
-        var lastOriginal: Int32 = -1
-        var i = start
-        while i < end {
-            if i == match.lowerBound { highlight = out.count..<out.count }
-            let os = normalized.originalStart[i], oe = normalized.originalEnd[i]
-            if os != lastOriginal {
-                let piece = original[Int(os)..<Int(oe)]
-                for b in piece { out.append(b == 0x0A || b == 0x0D || b == 0x09 ? 0x20 : b) }
-                lastOriginal = os
-            }
-            i += 1
-            if i == match.upperBound, let h = highlight { highlight = h.lowerBound..<out.count }
+        let out = Self.render(original, normalized: normalized, from: start, to: end, flattenLines: true) { i, written in
+            if i == match.lowerBound { highlight = written..<written }
+            if i == match.upperBound, let h = highlight { highlight = h.lowerBound..<written }
         }
         let originalRange = normalized.originalRange(match.lowerBound, match.upperBound)
         let line = 1 + original[..<originalRange.lowerBound].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         return Snippet(text: String(decoding: out, as: UTF8.self), highlights: highlight.map { [$0] } ?? [],
                        line: line, originalRange: originalRange)
+    }
+
+    /// The original text behind normalised bytes `start..<end`, each original character once,
+    /// in its own script: pronunciation annotations (which map to nothing) are left out.
+    /// `mark(i, written)` is called at every normalised index with the output length so far.
+    public static func render(_ original: [UInt8], normalized: NormalizedText, from start: Int, to end: Int,
+                              flattenLines: Bool, mark: (Int, Int) -> Void = { _, _ in }) -> [UInt8] {
+        var out: [UInt8] = []
+        var lastOriginal: Int32 = -1
+        var i = start
+        while i < end {
+            mark(i, out.count)
+            let os = normalized.originalStart[i], oe = normalized.originalEnd[i]
+            if os != lastOriginal {
+                for b in original[Int(os)..<Int(oe)] {
+                    out.append(flattenLines && (b == 0x0A || b == 0x0D || b == 0x09) ? 0x20 : b)
+                }
+                lastOriginal = os
+            }
+            i += 1
+        }
+        mark(end, out.count)
+        return out
     }
 
     private func trimmed(_ bytes: [UInt8]) -> [UInt8] {

@@ -74,7 +74,7 @@ struct HitPrinter {
 
 /// Runs one query: in the query language when `syntax` is set and the text uses it, else
 /// as plain words. Returns the plan whose texts snippets look for, and the result.
-func runQuery(_ text: String, searcher: Searcher, k: Int, syntax: Bool, countExact: Bool = true) throws -> (QueryPlan, SearchResult) {
+func runQuery(_ text: String, searcher: Searcher, k: Int, offset: Int = 0, syntax: Bool, countExact: Bool = true) throws -> (QueryPlan, SearchResult) {
     if syntax && QueryParser.usesSyntax(text) {
         let node: QueryNode
         do {
@@ -82,12 +82,12 @@ func runQuery(_ text: String, searcher: Searcher, k: Int, syntax: Bool, countExa
         } catch let error as QuerySyntaxError {
             throw UserError("bad query: \(error)")
         }
-        let result = try searcher.search(node, query: text, k: k)
+        let result = try searcher.search(node, query: text, k: k, offset: offset)
         return (QueryPlan(pieces: node.positiveTexts, analyzer: searcher.analyzer, options: searcher.ranking), result)
     }
     let plan = QueryPlan(query: text, analyzer: searcher.analyzer, options: searcher.ranking)
     if plan.truncated { stderrLine("search: warning: the query is long; only its first \(QueryPlan.maxTerms) terms are used") }
-    return (plan, try searcher.search(plan, query: text, k: k, countExact: countExact))
+    return (plan, try searcher.search(plan, query: text, k: k, offset: offset, countExact: countExact))
 }
 
 extension SearchCommand {
@@ -108,8 +108,17 @@ extension SearchCommand {
 
         @OptionGroup var location: IndexLocation
 
-        @Option(name: .short, help: "Number of hits to show.")
+        @Option(name: [.short, .long], help: "Number of hits to show.")
         var k: Int = 10
+
+        @Option(name: .long, help: "Skip this many hits first (to page through results).")
+        var offset: Int = 0
+
+        @Flag(name: [.customShort("l"), .customLong("files-only")], help: "Print only the paths of the documents that match, best first (like rg -l).")
+        var filesOnly = false
+
+        @Flag(name: [.customShort("c"), .customLong("count")], help: "Print only the number of documents that match.")
+        var count = false
 
         @Flag(name: .long, help: "Print one JSON object: {query,total,exact,hits:[{rank,path,docid,title,score,exact,snippet,line}]}.")
         var json = false
@@ -122,6 +131,7 @@ extension SearchCommand {
 
         func validate() throws {
             guard k >= 0 else { throw ValidationError("-k must be at least 0") }
+            guard offset >= 0 else { throw ValidationError("--offset must be at least 0") }
             guard !query.joined().trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the query is empty") }
         }
 
@@ -129,9 +139,13 @@ extension SearchCommand {
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
             let text = query.joined(separator: " ")
-            let (plan, result) = try runQuery(text, searcher: searcher, k: k, syntax: true)
+            let (plan, result) = try runQuery(text, searcher: searcher, k: filesOnly ? Int.max / 4 : k, offset: offset, syntax: true)
             let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
-            if json {
+            if count {
+                print(result.total)
+            } else if filesOnly {
+                for hit in result.hits { print(displayPath(hit.record.path)) }
+            } else if json {
                 print(printer.json(result, plan: plan, qid: nil, withSnippets: true))
             } else if result.total > 0 {
                 let matched = "\(result.total) document\(result.total == 1 ? "" : "s") match"
@@ -140,10 +154,42 @@ extension SearchCommand {
                     : matched + ", \(result.exactCount ?? 0) contain \(text)"
                 print(printer.paint(header, "2"))
                 print(printer.text(result, plan: plan), terminator: "")
-            } else {
+            }
+            if !json && !count && !filesOnly && !QueryParser.usesSyntax(text) && result.exactCount == 0 {
+                // Nothing contains the query as written: say so, and what would match.
+                stderrLine(result.total == 0 ? "search: no document matches \(text)"
+                           : "search: no document contains \(text); the documents above hold some of its pieces")
+                if let hint = try suggestion(for: text, searcher: searcher) { stderrLine("search: " + hint) }
+            } else if result.total == 0 && !json {
                 stderrLine("search: no document matches \(text)")
             }
             if result.total == 0 { throw ExitCode(Status.noMatch) }
         }
     }
+}
+
+/// What would match when nothing does: the parts (or, for a single part, the words) of the
+/// query that documents do contain.
+func suggestion(for text: String, searcher: Searcher) throws -> String? {
+    let parts = text.split(whereSeparator: \.isWhitespace).map(String.init)
+    func documents(_ piece: String) throws -> Int { try searcher.search(piece, k: 0).exactCount ?? 0 }
+    if parts.count > 1 {
+        let found = try parts.filter { try documents($0) > 0 }
+        guard !found.isEmpty else { return "none of its words occurs in any document" }
+        let missing = parts.filter { !found.contains($0) }
+        return "no document contains \(missing.joined(separator: ", ")); try: search \"\(found.joined(separator: " "))\""
+    }
+    // One part: the words ICU finds in it that some document contains.
+    let analyzed = searcher.analyzer.analyze(text)
+    var words: [(String, Int)] = []
+    var start: Int32 = 0
+    for end in analyzed.wordBoundaries {
+        let word = String(decoding: analyzed.normalized.bytes[Int(start)..<Int(end)], as: UTF8.self)
+        start = end
+        guard word.unicodeScalars.count >= 2, word.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil }) else { continue }
+        let n = try documents(word)
+        if n > 0 { words.append((word, n)) }
+    }
+    guard !words.isEmpty else { return nil }
+    return "some documents contain its words: " + words.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
 }

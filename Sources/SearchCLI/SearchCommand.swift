@@ -27,7 +27,7 @@ struct SearchCommand: ParsableCommand {
         Without an index, the first query builds one from ./corpus.
         """,
         version: "0.1.0",
-        subcommands: [Query.self, IndexCommand.self, Batch.self, Analyze.self, Evaluate.self, Stats.self, Verify.self],
+        subcommands: [Query.self, IndexCommand.self, Batch.self, Show.self, Stats.self, Verify.self, Analyze.self, Evaluate.self],
         defaultSubcommand: Query.self
     )
 
