@@ -249,3 +249,30 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect((jsonObject(lines[1])?["error"] as? String)?.contains("unbalanced parenthesis at column 1") == true)
     }
 }
+
+@Suite struct ResultOptionsTests {
+    @Test func countFilesOnlyOffsetAndShow() throws {
+        let dir = try workspaceWithSampleCorpus()
+        dir.write("corpus/b.txt", "工業園區的建設")
+        dir.write("corpus/c.txt", "園區管理")
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        #expect(try CLI.run(["-c", "園區"], in: dir.path).stdout == "3\n")
+        let files = try CLI.run(["-l", "園區"], in: dir.path).stdout.split(separator: "\n")
+        #expect(Set(files) == ["corpus/000_d4955fed3019d925.txt", "corpus/b.txt", "corpus/c.txt"])
+        let all = try CLI.run(["--json", "-k", "3", "園區"], in: dir.path).stdout
+        let paged = try CLI.run(["--json", "-k", "1", "--offset", "2", "園區"], in: dir.path).stdout
+        let allHits = try #require(jsonObject(Substring(all.trimmingCharacters(in: .newlines)))?["hits"] as? [[String: Any]])
+        let pagedHits = try #require(jsonObject(Substring(paged.trimmingCharacters(in: .newlines)))?["hits"] as? [[String: Any]])
+        #expect(pagedHits.count == 1)
+        #expect(pagedHits[0]["path"] as? String == allHits[2]["path"] as? String)
+        #expect(pagedHits[0]["rank"] as? Int == 3)
+        let shown = try CLI.run(["show", "corpus/000_d4955fed3019d925.txt"], in: dir.path)
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("title: 趙文榮"))
+        #expect(shown.stdout.contains("有序推動復工復產"))
+        #expect(!shown.stdout.contains("(fù)"))
+        #expect(try CLI.run(["show", "nowhere.txt"], in: dir.path).status == 2)
+        let none = try CLI.run(["量子计算机"], in: dir.path)
+        #expect(none.stderr.contains("no document"))
+    }
+}
