@@ -26,6 +26,19 @@ public struct UpdateReport: Sendable {
     public var committed = false
 }
 
+/// How far an update has got, reported after every file analysed.
+public struct IndexProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: UInt64
+    public var bytesTotal: UInt64
+}
+
+/// The update was asked to stop (`IndexOptions.shouldStop`); nothing was committed.
+public struct IndexInterrupted: Error, CustomStringConvertible {
+    public var description: String { "interrupted; the index keeps its last complete commit" }
+}
+
 public struct IndexOptions: Sendable {
     /// Threads that analyse documents (ICU word break is the bottleneck).
     public var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -35,6 +48,8 @@ public struct IndexOptions: Sendable {
     public var maxSegments: Int = 8
     /// Discard the existing index and build it anew.
     public var rebuild = false
+    /// Polled between files; when it returns true the update stops without committing.
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init() {}
 }
@@ -96,7 +111,7 @@ public final class IndexWriter {
     static let collectionChunkBytes = 1 << 20
 
     /// Brings the index up to date with the files under `roots` (absolute paths).
-    public func update(roots: [String], progress: (@Sendable (Int, UInt64) -> Void)? = nil) throws -> UpdateReport {
+    public func update(roots: [String], progress: (@Sendable (IndexProgress) -> Void)? = nil) throws -> UpdateReport {
         let started = Date()
         var report = UpdateReport()
         var oldReader: IndexReader? = nil
@@ -259,7 +274,7 @@ public final class IndexWriter {
 
     /// Runs analysis on `options.workers` threads. Each worker owns an `Analyzer` and a
     /// `SegmentBuilder` and takes every workers-th item, so the result is deterministic.
-    private func analyze(_ work: [WorkItem], report: inout UpdateReport, progress: (@Sendable (Int, UInt64) -> Void)?) throws -> [SegmentEntry] {
+    private func analyze(_ work: [WorkItem], report: inout UpdateReport, progress: (@Sendable (IndexProgress) -> Void)?) throws -> [SegmentEntry] {
         guard !work.isEmpty else { return [] }
         let workers = min(options.workers, work.count)
         final class Shared: @unchecked Sendable {
@@ -267,6 +282,8 @@ public final class IndexWriter {
             var entries: [[SegmentEntry]]
             var reports: [UpdateReport]
             var error: Error?
+            /// Every segment file written, so that a failed run can remove them.
+            var written: [String] = []
             var filesDone = 0
             var bytesDone: UInt64 = 0
             init(_ n: Int) {
@@ -276,6 +293,8 @@ public final class IndexWriter {
         }
         let shared = Shared(workers)
         let flushBytes = options.flushBytes
+        let shouldStop = options.shouldStop
+        let bytesTotal = work.reduce(UInt64(0)) { $0 + ($1.range.map { UInt64($0.count) } ?? $1.file.size) }
         nonisolated(unsafe) let unsafeSelf = self
         nonisolated(unsafe) let items = work
         DispatchQueue.concurrentPerform(iterations: workers) { w in
@@ -288,12 +307,14 @@ public final class IndexWriter {
                     guard !builder.isEmpty else { return }
                     let name = unsafeSelf.newSegmentName()
                     let entry = SegmentEntry(name: name, docCount: builder.documentCount, deletionGeneration: 0, deletedCount: 0)
+                    shared.lock.withLock { shared.written.append(entry.fileName) }
                     try FileSystem.writeAndSync(unsafeSelf.directory + "/" + entry.fileName, builder.encode())
                     entries.append(entry)
                     builder = SegmentBuilder()
                 }
                 var i = w
                 while i < items.count {
+                    if shouldStop() { throw IndexInterrupted() }
                     let item = items[i]
                     i += workers
                     let bytes: [UInt8]
@@ -336,9 +357,10 @@ public final class IndexWriter {
                         shared.lock.lock()
                         shared.filesDone += 1
                         shared.bytesDone += UInt64(bytes.count)
-                        let (f, b) = (shared.filesDone, shared.bytesDone)
+                        let report = IndexProgress(filesDone: shared.filesDone, filesTotal: items.count,
+                                                   bytesDone: shared.bytesDone, bytesTotal: bytesTotal)
                         shared.lock.unlock()
-                        progress(f, b)
+                        progress(report)
                     }
                 }
                 try flush()
@@ -352,7 +374,11 @@ public final class IndexWriter {
                 shared.lock.unlock()
             }
         }
-        if let error = shared.error { throw error }
+        if let error = shared.error {
+            // Segments written before the failure belong to no commit: remove them now.
+            for name in shared.written { FileSystem.remove(directory + "/" + name) }
+            throw error
+        }
         for r in shared.reports {
             report.added += r.added
             report.badLines += r.badLines

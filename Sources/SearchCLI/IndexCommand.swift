@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Index
 import IndexFormat
 
@@ -29,6 +30,8 @@ extension SearchCommand {
         func run() throws {
             var options = IndexOptions()
             options.rebuild = rebuild
+            options.shouldStop = { interrupted.load(ordering: .relaxed) }
+            installInterruptHandler()
             if let threads { options.workers = max(1, threads) }
             let writer = try IndexWriter(directory: location.index, options: options)
             var roots: [String] = []
@@ -39,7 +42,16 @@ extension SearchCommand {
                 }
                 roots.append(abs)
             }
-            let report = try writer.update(roots: roots)
+            let meter = ProgressMeter(terminal: isatty(STDERR_FILENO) == 1)
+            let report: UpdateReport
+            do {
+                report = try writer.update(roots: roots) { meter.update($0) }
+            } catch let stop as IndexInterrupted {
+                meter.finish()
+                stderrLine("search: \(stop)")
+                throw ExitCode(130)
+            }
+            meter.finish()
             for path in report.invalidUTF8Documents.prefix(20) {
                 stderrLine("search: warning: \(displayPath(path)) is not valid UTF-8; decoded with replacement characters")
             }
@@ -101,5 +113,66 @@ extension SearchCommand {
                 throw UserError(error.description)
             }
         }
+    }
+}
+
+/// Set by SIGINT; the writer stops between files and commits nothing.
+let interrupted = Atomic<Bool>(false)
+
+/// First Ctrl-C: stop cleanly at the next file. Second: stop now (the last commit is intact
+/// either way; the next writer removes what was left).
+func installInterruptHandler() {
+    // A parent may have left SIGINT blocked (or ignored); threads started later inherit this.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    signal(SIGINT) { _ in
+        if interrupted.exchange(true, ordering: .relaxed) { _exit(130) }
+    }
+}
+
+/// Progress of `search index` on stderr: a bar redrawn in place on a terminal, a plain line
+/// every few seconds otherwise.
+final class ProgressMeter: @unchecked Sendable {
+    private let terminal: Bool
+    private let started = Date()
+    private let lock = NSLock()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(terminal: Bool) {
+        self.terminal = terminal
+        if !terminal { lastDraw = started }  // the first plain line after 5 s, not at once
+    }
+
+    func update(_ p: IndexProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : 5) else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(started)
+        let mb = Double(p.bytesDone) / 1e6, totalMB = Double(p.bytesTotal) / 1e6
+        let rate = elapsed > 0 ? mb / elapsed : 0
+        let left = rate > 0 ? Int((totalMB - mb) / rate) : 0
+        let fraction = p.bytesTotal > 0 ? min(1, Double(p.bytesDone) / Double(p.bytesTotal)) : 0
+        let status = String(format: "%d/%d files, %.1f/%.1f MB, %.1f MB/s, %d:%02d left",
+                            p.filesDone, p.filesTotal, mb, totalMB, rate, left / 60, left % 60)
+        if terminal {
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(status)".utf8))
+            drawn = true
+        } else {
+            stderrLine("search: indexing: " + status)
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

@@ -171,6 +171,31 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(try CLI.run(["index", "many"], in: dir.path).status == 0)
     }
 
+    @Test func ctrlCStopsCleanlyAndKeepsTheLastCommit() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index", "corpus"], in: dir.path).status == 0)
+        let seed = try String(contentsOfFile: dir.path + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)
+        for i in 0..<400 { dir.write("corpus/more\(i).txt", "第\(i)號 " + seed) }
+        let (process, _, err) = try CLI.start(["index", "corpus"], in: dir.path)
+        let lockPath = dir.path + "/index/LOCK"
+        for _ in 0..<2000 where process.isRunning {
+            if (try? String(contentsOfFile: lockPath, encoding: .utf8)) == "\(process.processIdentifier)\n" { break }
+            usleep(1_000)
+        }
+        usleep(100_000)
+        let wasRunning = process.isRunning
+        kill(process.processIdentifier, SIGINT)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(wasRunning, "indexing finished before it could be interrupted")
+        #expect(process.terminationStatus == 130)
+        #expect(message.contains("interrupted; the index keeps its last complete commit"))
+        // The last commit (one document) is intact and no stray segment is left.
+        let count = try CLI.run(["-c", "復工復產"], in: dir.path)
+        #expect(count.stdout == "1\n")
+        #expect(try CLI.run(["verify"], in: dir.path).status == 0)
+    }
+
     /// SIGKILL during `search index` must leave an index that opens and answers.
     @Test func killedIndexingLeavesAWorkingIndex() throws {
         let dir = try workspaceWithSampleCorpus()
