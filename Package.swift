@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         // The command line: subcommands, help text, validation and exit codes.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Reading .docx files, which are ZIP archives.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // Headers and link flags of Debian's ICU, found through pkg-config.
@@ -24,7 +26,7 @@ let package = Package(
         .target(name: "CICUShim", dependencies: ["ICUSystem"]),
         .target(name: "Analysis", dependencies: ["CICUShim"]),
         .target(name: "IndexFormat"),
-        .target(name: "Index", dependencies: ["Analysis", "IndexFormat"]),
+        .target(name: "Index", dependencies: ["Analysis", "IndexFormat", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Search", dependencies: ["Analysis", "Index"]),
         .executableTarget(
             name: "SearchCLI",
@@ -42,7 +44,7 @@ let package = Package(
         // Temporary folders, fixture writing and the shared data's location, for all tests.
         .target(name: "TestSupport", dependencies: ["IndexFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim"]),
-        .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis", "TestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "IndexFormat", "Analysis", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzSupport", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SearchCLI", "TestSupport"]),

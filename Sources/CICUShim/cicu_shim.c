@@ -5,6 +5,8 @@
 #include <unicode/utext.h>
 #include <unicode/utrans.h>
 #include <unicode/unorm2.h>
+#include <unicode/ucsdet.h>
+#include <unicode/ucnv.h>
 
 struct cicu_word_breaker {
     UBreakIterator *iterator;
@@ -117,4 +119,35 @@ int32_t cicu_transliterate(cicu_transliterator *transliterator,
                        capacity, 0, &limit, &status);
     if (U_FAILURE(status)) return -(int32_t)status;
     return textLength;
+}
+
+int32_t cicu_detect_charset(const uint8_t *text, int32_t length, char *name, int32_t name_capacity) {
+    UErrorCode status = U_ZERO_ERROR;
+    UCharsetDetector *detector = ucsdet_open(&status);
+    if (U_FAILURE(status)) return -(int32_t)status;
+    ucsdet_setText(detector, (const char *)text, length, &status);
+    const UCharsetMatch *match = U_SUCCESS(status) ? ucsdet_detect(detector, &status) : NULL;
+    int32_t confidence = -1;
+    if (match && U_SUCCESS(status)) {
+        const char *found = ucsdet_getName(match, &status);
+        confidence = ucsdet_getConfidence(match, &status);
+        if (U_SUCCESS(status) && found) {
+            strncpy(name, found, (size_t)name_capacity - 1);
+            name[name_capacity - 1] = 0;
+        } else {
+            confidence = -1;
+        }
+    }
+    ucsdet_close(detector);
+    return U_FAILURE(status) ? -(int32_t)status : confidence;
+}
+
+int32_t cicu_convert_to_utf8(const char *charset, const uint8_t *text, int32_t length,
+                             uint8_t *output, int32_t capacity) {
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t written = ucnv_convert("UTF-8", charset, (char *)output, capacity,
+                                   (const char *)text, length, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING) return written;
+    if (U_FAILURE(status)) return -(int32_t)status;
+    return written;
 }

@@ -3,3 +3,5 @@
 #include <unicode/utext.h>
 #include <unicode/utrans.h>
 #include <unicode/unorm2.h>
+#include <unicode/ucsdet.h>
+#include <unicode/ucnv.h>

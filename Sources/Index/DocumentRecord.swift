@@ -6,6 +6,12 @@ public enum SourceFormat: UInt8, Sendable {
     case plain = 0
     /// One line of a `.jsonl` collection: BEIR `{"_id","title","text"}` or pyserini `{"id","contents"}`.
     case jsonLine = 1
+    /// The visible text of an HTML page.
+    case html = 2
+    /// The body of a Word document.
+    case docx = 3
+    /// A PDF through pdftotext.
+    case pdf = 4
 }
 
 /// What the index stores per document.
@@ -28,10 +34,13 @@ public struct DocumentRecord: Sendable, Equatable {
     public var sourceLength: UInt64
     /// Number of tokens, the length BM25 normalises by.
     public var length: UInt32
+    /// The character encoding the source was in (UTF-8, GB18030, Big5, UTF-16LE/BE).
+    public var encoding: String
 
     public init(file: String, collectionID: String, docID: String, title: String, format: SourceFormat,
                 fileSize: UInt64, modified: Int64, contentHash: UInt64, sourceOffset: UInt64,
-                sourceLength: UInt64, length: UInt32) {
+                sourceLength: UInt64, length: UInt32, encoding: String = "UTF-8") {
+        self.encoding = encoding
         self.file = file
         self.collectionID = collectionID
         self.docID = docID
@@ -60,6 +69,7 @@ public struct DocumentRecord: Sendable, Equatable {
         w.varint(sourceOffset)
         w.varint(sourceLength)
         w.varint(UInt64(length))
+        w.string(encoding)
     }
 
     static func decode(_ r: inout ByteReader) throws -> DocumentRecord {
@@ -74,9 +84,11 @@ public struct DocumentRecord: Sendable, Equatable {
         let sourceOffset = try r.varint()
         let sourceLength = try r.varint()
         let length = try r.varint(max: Int(UInt32.max))
+        let encoding = try r.string()
         return DocumentRecord(file: file, collectionID: collectionID, docID: docID, title: title, format: format,
                               fileSize: fileSize, modified: modified, contentHash: contentHash,
-                              sourceOffset: sourceOffset, sourceLength: sourceLength, length: UInt32(length))
+                              sourceOffset: sourceOffset, sourceLength: sourceLength, length: UInt32(length),
+                              encoding: encoding)
     }
 }
 

@@ -1,9 +1,10 @@
+import Analysis
 import Foundation
 import IndexFormat
 
 /// A file found under an indexed root.
 public struct SourceFile: Sendable {
-    public enum Kind: Sendable { case plain, collection }
+    public enum Kind: Sendable { case plain, html, docx, pdf, collection }
     /// Absolute path.
     public var path: String
     /// The root it was found under (absolute); DOCIDs of plain files are relative to it.
@@ -25,8 +26,10 @@ public struct SourceDocument {
 
 /// Finds indexable files and turns them into documents.
 public enum DocumentSource {
-    public static let plainExtensions: Set<String> = ["txt", "md", "markdown"]
-    public static let collectionExtensions: Set<String> = ["jsonl"]
+    static let kinds: [String: SourceFile.Kind] = [
+        "txt": .plain, "md": .plain, "markdown": .plain, "html": .html, "htm": .html,
+        "docx": .docx, "pdf": .pdf, "jsonl": .collection,
+    ]
 
     /// An absolute, symlink-free form of `path`, or nil when it does not exist.
     public static func absolutePath(_ path: String) -> String? {
@@ -37,10 +40,7 @@ public enum DocumentSource {
 
     static func fileKind(_ name: String) -> SourceFile.Kind? {
         guard let dot = name.lastIndex(of: ".") else { return nil }
-        let ext = name[name.index(after: dot)...].lowercased()
-        if plainExtensions.contains(ext) { return .plain }
-        if collectionExtensions.contains(ext) { return .collection }
-        return nil
+        return kinds[name[name.index(after: dot)...].lowercased()]
     }
 
     /// Every indexable file under `roots` (absolute paths; a root may be a file), sorted by
@@ -105,14 +105,32 @@ public enum DocumentSource {
     /// lines starting at `baseOffset`). Collections yield one document per valid JSON line;
     /// lines that are not documents are counted in `badLines`.
     public static func documents(of file: SourceFile, bytes: [UInt8], baseOffset: UInt64 = 0, badLines: inout Int) -> [SourceDocument] {
+        var problem: String? = nil
+        return documents(of: file, bytes: bytes, baseOffset: baseOffset, badLines: &badLines, problem: &problem)
+    }
+
+    /// As above; `problem` says why a file gave no document (e.g. pdftotext is missing).
+    public static func documents(of file: SourceFile, bytes: [UInt8], baseOffset: UInt64 = 0, badLines: inout Int,
+                                 problem: inout String?) -> [SourceDocument] {
         switch file.kind {
-        case .plain:
+        case .plain, .html, .docx, .pdf:
+            let extracted = extract(file.kind, path: file.path, bytes: bytes)
+            if let p = extracted.problem {
+                problem = p
+                return []
+            }
             let relative = file.path.hasPrefix(file.root + "/") ? String(file.path.dropFirst(file.root.count + 1)) : file.path
+            let format: SourceFormat = switch file.kind {
+            case .html: .html
+            case .docx: .docx
+            case .pdf: .pdf
+            default: .plain
+            }
             let record = DocumentRecord(
-                file: file.path, collectionID: "", docID: relative, title: title(of: bytes), format: .plain,
-                fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(bytes),
-                sourceOffset: 0, sourceLength: UInt64(bytes.count), length: 0)
-            return [SourceDocument(record: record, text: bytes)]
+                file: file.path, collectionID: "", docID: relative, title: extracted.title.map { clip($0) } ?? title(of: extracted.text),
+                format: format, fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(bytes),
+                sourceOffset: 0, sourceLength: UInt64(bytes.count), length: 0, encoding: extracted.encoding)
+            return [SourceDocument(record: record, text: extracted.text)]
         case .collection:
             var result: [SourceDocument] = []
             var lineStart = 0
@@ -157,12 +175,28 @@ public enum DocumentSource {
         return (id, title, Array(text.utf8))
     }
 
+    static func extract(_ kind: SourceFile.Kind, path: String, bytes: [UInt8]) -> ExtractedText {
+        switch kind {
+        case .html: DocumentFormats.html(bytes)
+        case .docx: DocumentFormats.docx(path: path)
+        case .pdf: DocumentFormats.pdf(path: path)
+        default: DocumentFormats.plain(bytes)
+        }
+    }
+
     /// The text of an indexed document, read again from its source (for snippets).
     /// Nil when the source is gone or no longer holds the document.
     public static func text(of record: DocumentRecord) -> [UInt8]? {
         switch record.format {
         case .plain:
-            return try? FileSystem.read(record.file)
+            return (try? FileSystem.read(record.file)).map { EncodingDetector.decode($0, as: record.encoding) }
+        case .html:
+            return (try? FileSystem.read(record.file)).map { DocumentFormats.html($0).text }
+        case .docx:
+            return DocumentFormats.docx(path: record.file).text
+        case .pdf:
+            let extracted = DocumentFormats.pdf(path: record.file)
+            return extracted.problem == nil ? extracted.text : nil
         case .jsonLine:
             guard let line = try? FileSystem.read(record.file, offset: record.sourceOffset, length: Int(record.sourceLength)),
                   let parsed = parseCollectionLine(line), parsed.id == record.collectionID else { return nil }

@@ -19,6 +19,10 @@ public struct UpdateReport: Sendable {
     public var unreadable: [String] = []
     /// Documents longer than the per-document token limit, indexed up to it.
     public var truncatedDocuments: [String] = []
+    /// Files that gave no text, and why (a PDF without pdftotext, a broken .docx).
+    public var problems: [(path: String, reason: String)] = []
+    /// Documents not in UTF-8, and the encoding they were converted from.
+    public var convertedDocuments: [(path: String, encoding: String)] = []
     public var bytesAnalyzed: UInt64 = 0
     public var segmentsWritten = 0
     public var segmentsMerged = 0
@@ -134,7 +138,7 @@ public final class IndexWriter {
         var seenPaths = Set<String>()
         for file in files {
             switch file.kind {
-            case .plain:
+            case .plain, .html, .docx, .pdf:
                 seenPaths.insert(file.path)
                 guard let old = existing[file.path] else {
                     work.append(WorkItem(file: file, onlyIDs: nil))
@@ -330,8 +334,11 @@ public final class IndexWriter {
                     }
                     var file = item.file
                     if item.range == nil { file.size = UInt64(bytes.count) }
-                    for document in DocumentSource.documents(of: file, bytes: bytes, baseOffset: item.range?.lowerBound ?? 0,
-                                                             badLines: &local.badLines) {
+                    var problem: String? = nil
+                    let documents = DocumentSource.documents(of: file, bytes: bytes, baseOffset: item.range?.lowerBound ?? 0,
+                                                             badLines: &local.badLines, problem: &problem)
+                    if let problem { local.problems.append((item.file.path, problem)) }
+                    for document in documents {
                         if let only = item.onlyIDs, !only.contains(document.record.collectionID) { continue }
                         // Long texts are analysed piece by piece, so memory stays bounded.
                         builder.beginDocument(document.record)
@@ -348,6 +355,9 @@ public final class IndexWriter {
                         }
                         builder.endDocument()
                         if invalid > 0 { local.invalidUTF8Documents.append(document.record.path) }
+                        if document.record.encoding != "UTF-8" {
+                            local.convertedDocuments.append((document.record.path, document.record.encoding))
+                        }
                         if !complete { local.truncatedDocuments.append(document.record.path) }
                         local.added += 1
                         local.bytesAnalyzed += UInt64(document.text.count)
@@ -385,6 +395,8 @@ public final class IndexWriter {
             report.invalidUTF8Documents += r.invalidUTF8Documents
             report.unreadable += r.unreadable
             report.truncatedDocuments += r.truncatedDocuments
+            report.problems += r.problems
+            report.convertedDocuments += r.convertedDocuments
             report.bytesAnalyzed += r.bytesAnalyzed
         }
         let entries = shared.entries.flatMap { $0 }

@@ -55,6 +55,12 @@ extension SearchCommand {
             for path in report.invalidUTF8Documents.prefix(20) {
                 stderrLine("search: warning: \(displayPath(path)) is not valid UTF-8; decoded with replacement characters")
             }
+            for (path, reason) in report.problems.prefix(20) {
+                stderrLine("search: warning: \(displayPath(path)): \(reason)")
+            }
+            for (path, encoding) in report.convertedDocuments.prefix(20) {
+                stderrLine("search: note: \(displayPath(path)) is in \(encoding); converted")
+            }
             for path in report.truncatedDocuments.prefix(20) {
                 stderrLine("search: warning: \(displayPath(path)) is very long; only its first 8 million tokens are indexed")
             }

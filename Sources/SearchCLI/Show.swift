@@ -33,6 +33,7 @@ extension SearchCommand {
             print("title: \(record.title)")
             print("size: \(record.fileSize) bytes, modified \(ISO8601DateFormatter().string(from: modified))")
             print("tokens: \(record.length)")
+            print("format: \(record.format), encoding: \(record.encoding)")
             print(String(format: "content hash: %016llx", record.contentHash))
             guard !metadataOnly else { return }
             guard let text = DocumentSource.text(of: record) else { throw UserError("\(record.file) can no longer be read") }

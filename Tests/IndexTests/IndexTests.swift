@@ -25,7 +25,7 @@ func paths(_ reader: IndexReader) throws -> [String] {
         let text = "西寧經(jīng)濟(jì)技術開發區東川工業園區，復工復產率達到100%。"
         dir.write("docs/a.txt", text)
         dir.write("docs/b.md", "# 標題\n园区建设")
-        dir.write("docs/skip.pdf", "not indexed")
+        dir.write("docs/skip.xls", "not indexed")
         var options = IndexOptions()
         options.workers = 1
         let report = try build(dir, roots: [dir.path + "/docs"], options: options)

@@ -44,6 +44,16 @@ int32_t cicu_transliterate(cicu_transliterator *transliterator,
                            const uint16_t *text, int32_t length,
                            uint16_t *output, int32_t capacity);
 
+/// Guesses the character set of `length` bytes (ICU's charset detection). Writes its
+/// name (NUL-terminated) into `name` and returns the confidence (0–100), or a negative
+/// error.
+int32_t cicu_detect_charset(const uint8_t *text, int32_t length, char *name, int32_t name_capacity);
+
+/// Converts `length` bytes in `charset` to UTF-8. Returns the output length (which may
+/// exceed `capacity`; then call again with a larger buffer), or a negative error.
+int32_t cicu_convert_to_utf8(const char *charset, const uint8_t *text, int32_t length,
+                             uint8_t *output, int32_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import Analysis
+@testable import Index
+import TestSupport
+import ZIPFoundation
+
+@Suite struct DocumentFormatTests {
+    static let big5Sentence: [UInt8] = [166, 85, 166, 97, 176, 207, 166, 179, 167, 199, 177, 192, 176, 202, 180, 95, 164, 117, 180, 95, 178, 163, 161, 65, 165, 91, 177, 106, 172, 204, 177, 161, 168, 190, 177, 177, 164, 117, 167, 64, 161, 65, 171, 79, 187, 217, 184, 103, 192, 217, 170, 192, 183, 124, 181, 111, 174, 105, 161, 67]
+    static let gbSentence: [UInt8] = [184, 247, 181, 216, 199, 248, 211, 208, 208, 242, 205, 198, 182, 175, 184, 180, 185, 164, 184, 180, 178, 250, 163, 172, 188, 211, 199, 191, 210, 223, 199, 233, 183, 192, 191, 216, 185, 164, 215, 247, 163, 172, 177, 163, 213, 207, 190, 173, 188, 195, 201, 231, 187, 225, 183, 162, 213, 185, 161, 163]
+
+    @Test func legacyChineseEncodingsAreDetectedAndConverted() {
+        let big5 = EncodingDetector.decode(Array(repeating: Self.big5Sentence + [0x0A], count: 6).flatMap { $0 })
+        #expect(big5.encoding == "Big5")
+        #expect(String(decoding: big5.utf8, as: UTF8.self).hasPrefix("各地區有序推動復工復產"))
+        let gb = EncodingDetector.decode(Array(repeating: Self.gbSentence + [0x0A], count: 6).flatMap { $0 })
+        #expect(gb.encoding == "GB18030")
+        #expect(String(decoding: gb.utf8, as: UTF8.self).hasPrefix("各地区有序推动复工复产"))
+        let utf16 = EncodingDetector.decode([0xFF, 0xFE] + Array("復工復產".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        #expect(utf16.encoding == "UTF-16LE")
+        #expect(utf16.utf8 == Array("復工復產".utf8))
+        let utf8 = EncodingDetector.decode([0xEF, 0xBB, 0xBF] + Array("復工".utf8))
+        #expect(utf8.encoding == "UTF-8")
+        #expect(utf8.utf8 == Array("復工".utf8))
+    }
+
+    @Test func htmlGivesItsVisibleTextAndTitle() {
+        let page = """
+        <!DOCTYPE html><html><head><title>關於&ldquo;復工復產&rdquo;的通知</title>
+        <style>p { color: red }</style><script>var x = "<p>hidden</p>";</script></head>
+        <body><h1>通知</h1><p>各地區&amp;各部門：<br>有序推動復工復產&#12290;&#x5DE5;業園區</p><!-- 註釋 --><div>a &lt; b</div></body></html>
+        """
+        let extracted = DocumentFormats.html(Array(page.utf8))
+        let text = String(decoding: extracted.text, as: UTF8.self)
+        #expect(extracted.title == "關於“復工復產”的通知")
+        #expect(text.contains("各地區&各部門："))
+        #expect(text.contains("有序推動復工復產。工業園區"))
+        #expect(text.contains("a < b"))
+        #expect(!text.contains("hidden"))
+        #expect(!text.contains("color"))
+        #expect(!text.contains("註釋"))
+    }
+
+    @Test func docxGivesItsBodyText() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/a.docx"
+        try makeDocx(at: path, paragraphs: ["復工復產", "工業園區 &amp; 開發區"], title: "通知")
+        let extracted = DocumentFormats.docx(path: path)
+        #expect(extracted.problem == nil)
+        #expect(String(decoding: extracted.text, as: UTF8.self) == "復工復產\n工業園區 & 開發區\n")
+        #expect(extracted.title == "通知")
+        #expect(DocumentFormats.docx(path: dir.write("bad.docx", "not a zip")).problem != nil)
+    }
+
+    @Test func pdfNeedsPdftotext() {
+        let extracted = DocumentFormats.pdf(path: "/nonexistent.pdf")
+        if DocumentFormats.pdftotext == nil {
+            #expect(extracted.problem?.contains("pdftotext is not installed") == true)
+        } else {
+            #expect(extracted.problem == "pdftotext could not read it")
+        }
+    }
+
+    /// Every format, indexed and found by its text; the encoding is recorded.
+    @Test func allFormatsAreIndexedAndFound() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/page.html", "<html><head><title>園區通知</title></head><body><p>工業園區建設</p></body></html>")
+        try makeDocx(at: dir.path + "/docs/report.docx", paragraphs: ["有序推動復工復產"], title: nil)
+        dir.write("docs/big5.txt", bytes: Array(repeating: Self.big5Sentence + [0x0A], count: 6).flatMap { $0 })
+        dir.write("docs/gb.txt", bytes: Array(repeating: Self.gbSentence + [0x0A], count: 6).flatMap { $0 })
+        _ = try IndexWriter(directory: dir.path + "/index").update(roots: [DocumentSource.absolutePath(dir.path + "/docs")!])
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        var records: [String: DocumentRecord] = [:]
+        try reader.forEachDocument { _, _, r in records[r.docID] = r }
+        #expect(records["page.html"]?.title == "園區通知")
+        #expect(records["page.html"]?.format == .html)
+        #expect(records["report.docx"]?.format == .docx)
+        #expect(records["big5.txt"]?.encoding == "Big5")
+        #expect(records["gb.txt"]?.encoding == "GB18030")
+        // Their text is in the index and comes back for snippets.
+        for (docID, phrase) in [("page.html", "工业园区"), ("report.docx", "复工复产"), ("big5.txt", "复工复产"), ("gb.txt", "疫情防控")] {
+            let record = try #require(records[docID])
+            let text = try #require(DocumentSource.text(of: record))
+            let normalized = text.withUnsafeBufferPointer { Normalizer().normalize($0) }.string
+            #expect(normalized.contains(phrase), "\(docID)")
+            var found = false
+            for view in reader.segments where try view.reader.lookup(Array(phrase.prefix(2).utf8)) != nil { found = true }
+            #expect(found, "\(docID)")
+        }
+    }
+}
+
+/// A minimal Word document: [Content_Types].xml, word/document.xml and docProps/core.xml.
+func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
+    let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    func add(_ name: String, _ text: String) throws {
+        let data = Data(text.utf8)
+        try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+    try add("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>")
+    let body = paragraphs.map { "<w:p><w:r><w:t xml:space=\"preserve\">\($0)</w:t></w:r></w:p>" }.joined()
+    try add("word/document.xml", "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>\(body)</w:body></w:document>")
+    if let title {
+        try add("docProps/core.xml", "<?xml version=\"1.0\"?><cp:coreProperties xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>\(title)</dc:title></cp:coreProperties>")
+    }
+}
