@@ -36,6 +36,10 @@ public struct DocumentRecord: Sendable, Equatable {
     public var length: UInt32
     /// The character encoding the source was in (UTF-8, GB18030, Big5, UTF-16LE/BE).
     public var encoding: String
+    /// The date the document states (ISO 8601, "2020-03-05"), or empty.
+    public var date: String = ""
+    /// The document number (文號) it states, as written, or empty.
+    public var docNumber: String = ""
 
     public init(file: String, collectionID: String, docID: String, title: String, format: SourceFormat,
                 fileSize: UInt64, modified: Int64, contentHash: UInt64, sourceOffset: UInt64,
@@ -70,6 +74,8 @@ public struct DocumentRecord: Sendable, Equatable {
         w.varint(sourceLength)
         w.varint(UInt64(length))
         w.string(encoding)
+        w.string(date)
+        w.string(docNumber)
     }
 
     static func decode(_ r: inout ByteReader) throws -> DocumentRecord {
@@ -85,10 +91,15 @@ public struct DocumentRecord: Sendable, Equatable {
         let sourceLength = try r.varint()
         let length = try r.varint(max: Int(UInt32.max))
         let encoding = try r.string()
-        return DocumentRecord(file: file, collectionID: collectionID, docID: docID, title: title, format: format,
+        let date = try r.string()
+        let docNumber = try r.string()
+        var record = DocumentRecord(file: file, collectionID: collectionID, docID: docID, title: title, format: format,
                               fileSize: fileSize, modified: modified, contentHash: contentHash,
                               sourceOffset: sourceOffset, sourceLength: sourceLength, length: UInt32(length),
                               encoding: encoding)
+        record.date = date
+        record.docNumber = docNumber
+        return record
     }
 }
 

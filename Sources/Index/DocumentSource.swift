@@ -130,7 +130,7 @@ public enum DocumentSource {
                 file: file.path, collectionID: "", docID: relative, title: extracted.title.map { clip($0) } ?? title(of: extracted.text),
                 format: format, fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(bytes),
                 sourceOffset: 0, sourceLength: UInt64(bytes.count), length: 0, encoding: extracted.encoding)
-            return [SourceDocument(record: record, text: extracted.text)]
+            return [SourceDocument(record: withMetadata(record, extracted.text), text: extracted.text)]
         case .collection:
             var result: [SourceDocument] = []
             var lineStart = 0
@@ -145,7 +145,7 @@ public enum DocumentSource {
                             title: parsed.title.isEmpty ? title(of: parsed.text) : clip(parsed.title), format: .jsonLine,
                             fileSize: file.size, modified: file.modified, contentHash: ContentHash.hash(line),
                             sourceOffset: baseOffset + UInt64(lineStart), sourceLength: UInt64(line.count), length: 0)
-                        result.append(SourceDocument(record: record, text: parsed.text))
+                        result.append(SourceDocument(record: withMetadata(record, parsed.text), text: parsed.text))
                     } else {
                         badLines += 1
                     }
@@ -173,6 +173,15 @@ public enum DocumentSource {
         guard let body = object["text"] as? String ?? object["contents"] as? String else { return nil }
         let text = title.isEmpty ? body : title + "\n" + body
         return (id, title, Array(text.utf8))
+    }
+
+    /// The record with the date and document number its text states.
+    static func withMetadata(_ record: DocumentRecord, _ text: [UInt8]) -> DocumentRecord {
+        var r = record
+        let string = String(decoding: text.count > 16_000 ? text.prefix(8_000) + text.suffix(8_000) : text[...], as: UTF8.self)
+        r.date = DocumentMetadata.date(in: string) ?? ""
+        r.docNumber = DocumentMetadata.documentNumber(in: string) ?? ""
+        return r
     }
 
     static func extract(_ kind: SourceFile.Kind, path: String, bytes: [UInt8]) -> ExtractedText {

@@ -129,9 +129,11 @@ extension Searcher {
                 for (d, hit) in try contains(text).enumerated() where !hit { containsAll[d] = false }
             }
             for doc in 0..<segment.docCount where admitted[doc] && !view.isDeleted(doc) {
+                let entry = TopK.Entry(score: scores[doc] + (containsAll[doc] ? bonus : 0), segment: s, doc: doc, exact: containsAll[doc])
+                guard let admittedEntry = try constrain(entry) else { continue }
                 total += 1
                 if containsAll[doc] { exactTotal += 1 }
-                heap.insert(TopK.Entry(score: scores[doc] + (containsAll[doc] ? bonus : 0), segment: s, doc: doc, exact: containsAll[doc]))
+                heap.insert(admittedEntry)
             }
         }
         var hits: [Hit] = []

@@ -50,6 +50,34 @@ public struct SearchResult: Sendable {
 public final class Searcher {
     public let reader: IndexReader
     public let analyzer: Analyzer
+    /// Restrictions and order that depend on stored metadata (`--after`, `--before`, `--sort date`).
+    public struct Constraints: Sendable, Equatable {
+        /// ISO dates (inclusive); a document without a date fails either.
+        public var after: String?
+        public var before: String?
+        /// Newest first (documents without a date last), then by score.
+        public var sortByDate = false
+
+        public init() {}
+
+        public var isEmpty: Bool { after == nil && before == nil && !sortByDate }
+    }
+
+    public var constraints = Constraints()
+
+    /// Applies `constraints` to a candidate: nil when it is filtered out.
+    func constrain(_ entry: TopK.Entry) throws -> TopK.Entry? {
+        guard !constraints.isEmpty else { return entry }
+        let record = try reader.segments[entry.segment].reader.document(entry.doc)
+        if let after = constraints.after, record.date.isEmpty || record.date < after { return nil }
+        if let before = constraints.before, record.date.isEmpty || record.date > before { return nil }
+        var e = entry
+        if constraints.sortByDate {
+            e.primary = Double(record.date.replacingOccurrences(of: "-", with: "")) ?? 0
+        }
+        return e
+    }
+
     public var ranking = RankingOptions() {
         didSet {
             bm25.k1 = ranking.k1
@@ -231,7 +259,8 @@ public final class Searcher {
         var exact = reader.segments.map { _ in [Bool]() }
         let needed = k + offset
         var exactTotal = 0
-        if countExact {
+        // With metadata constraints some exact candidates may be filtered out, so check all.
+        if countExact || !constraints.isEmpty {
             exactTotal = try checkContainment(candidates[...], plan: plan, termIndex: termIndex, ordinals: ordinalsBySegment, into: &exact)
         } else if !candidates.isEmpty && needed > 0 {
             // Best unchecked candidates first, in growing rounds.
@@ -256,7 +285,13 @@ public final class Searcher {
             let exactHere = exact[s]
             for doc in 0..<scores.count where matched[doc] {
                 let isExact = !exactHere.isEmpty && exactHere[doc]
-                heap.insert(TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact))
+                let entry = TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact)
+                if let admitted = try constrain(entry) {
+                    heap.insert(admitted)
+                } else {
+                    total -= 1
+                    if isExact { exactTotal -= 1 }
+                }
             }
         }
         let ranked = heap.sorted()
@@ -373,9 +408,12 @@ struct TopK {
         var segment: Int
         var doc: Int
         var exact: Bool
+        /// Ranks before the score when set (sorting by date).
+        var primary: Double = 0
 
         /// True when `self` ranks below `other`.
         func ranksBelow(_ other: Entry) -> Bool {
+            if primary != other.primary { return primary < other.primary }
             if score != other.score { return score < other.score }
             if segment != other.segment { return segment > other.segment }
             return doc > other.doc

@@ -30,6 +30,8 @@ extension SearchCommand {
         @Flag(name: .long, help: "Read each line in the query language (default: plain text, searched as written).")
         var syntax = false
 
+        @OptionGroup var dates: DateOptions
+
         @Flag(name: .long, help: "Leave snippets out of JSON (faster: no document is read).")
         var noSnippets = false
 
@@ -42,6 +44,7 @@ extension SearchCommand {
         func run() throws {
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
+            searcher.constraints = try dates.constraints()
             let printer = HitPrinter(color: false, snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
             let input: FileHandle
             if let file {

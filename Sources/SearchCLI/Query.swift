@@ -24,6 +24,8 @@ struct HitPrinter {
                 ("score", JSON.number(hit.score)),
                 ("exact", hit.exact ? "true" : "false"),
             ]
+            if !hit.record.date.isEmpty { fields.append(("date", JSON.string(hit.record.date))) }
+            if !hit.record.docNumber.isEmpty { fields.append(("docno", JSON.string(hit.record.docNumber))) }
             if withSnippets {
                 let snippet = DocumentSource.text(of: hit.record).flatMap { snippets.snippet(for: plan, in: $0) }
                 fields.append(("snippet", snippet.map { JSON.string($0.text) } ?? "null"))
@@ -46,7 +48,10 @@ struct HitPrinter {
         for hit in result.hits {
             out += paint("\(hit.rank).", "1") + " " + paint(displayPath(hit.record.path), "35")
                 + "  " + paint(String(format: "%.4f", hit.score), "32") + (hit.exact ? "" : "  (partial)") + "\n"
-            if !hit.record.title.isEmpty { out += "   " + hit.record.title + "\n" }
+            var about = hit.record.title
+            let stated = [hit.record.date, hit.record.docNumber].filter { !$0.isEmpty }
+            if !stated.isEmpty { about += (about.isEmpty ? "" : "  ") + paint("(" + stated.joined(separator: ", ") + ")", "2") }
+            if !about.isEmpty { out += "   " + about + "\n" }
             if let text = DocumentSource.text(of: hit.record), let snippet = snippets.snippet(for: plan, in: text) {
                 var line = snippet.text
                 if color, let h = snippet.highlights.first {
@@ -126,6 +131,8 @@ extension SearchCommand {
         @Option(name: .long, help: "Colour: auto (only on a terminal, unless NO_COLOR is set), always, never.")
         var color: ColorChoice = .auto
 
+        @OptionGroup var dates: DateOptions
+
         @Argument(help: "The query.")
         var query: [String]
 
@@ -138,6 +145,7 @@ extension SearchCommand {
         func run() throws {
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
+            searcher.constraints = try dates.constraints()
             let text = query.joined(separator: " ")
             let (plan, result) = try runQuery(text, searcher: searcher, k: filesOnly ? Int.max / 4 : k, offset: offset, syntax: true)
             let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
@@ -192,4 +200,37 @@ func suggestion(for text: String, searcher: Searcher) throws -> String? {
     }
     guard !words.isEmpty else { return nil }
     return "some documents contain its words: " + words.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+}
+
+/// `--after`, `--before` and `--sort`, shared by `search` and `search batch`.
+struct DateOptions: ParsableArguments {
+    @Option(name: .long, help: "Only documents dated on or after this day (YYYY-MM-DD, YYYY-MM or YYYY).")
+    var after: String?
+
+    @Option(name: .long, help: "Only documents dated on or before this day (YYYY-MM-DD, YYYY-MM or YYYY).")
+    var before: String?
+
+    @Option(name: .long, help: "Order: score (default) or date (newest first).")
+    var sort: SortOrder = .score
+
+    enum SortOrder: String, ExpressibleByArgument, CaseIterable { case score, date }
+
+    func constraints() throws -> Searcher.Constraints {
+        var c = Searcher.Constraints()
+        c.after = try after.map { try Self.day($0, end: false) }
+        c.before = try before.map { try Self.day($0, end: true) }
+        c.sortByDate = sort == .date
+        return c
+    }
+
+    /// A full ISO day from YYYY, YYYY-MM or YYYY-MM-DD (the first or last day of the span).
+    static func day(_ text: String, end: Bool) throws -> String {
+        let parts = text.split(separator: "-").map(String.init)
+        guard (1...3).contains(parts.count), parts[0].count == 4, parts.allSatisfy({ Int($0) != nil }) else {
+            throw UserError("\(text): not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
+        }
+        let month = parts.count > 1 ? parts[1] : (end ? "12" : "01")
+        let day = parts.count > 2 ? parts[2] : (end ? "31" : "01")
+        return parts[0] + "-" + (month.count == 1 ? "0" + month : month) + "-" + (day.count == 1 ? "0" + day : day)
+    }
 }

@@ -34,6 +34,8 @@ extension SearchCommand {
             print("size: \(record.fileSize) bytes, modified \(ISO8601DateFormatter().string(from: modified))")
             print("tokens: \(record.length)")
             print("format: \(record.format), encoding: \(record.encoding)")
+            if !record.date.isEmpty { print("date: \(record.date)") }
+            if !record.docNumber.isEmpty { print("document number: \(record.docNumber)") }
             print(String(format: "content hash: %016llx", record.contentHash))
             guard !metadataOnly else { return }
             guard let text = DocumentSource.text(of: record) else { throw UserError("\(record.file) can no longer be read") }

@@ -301,3 +301,26 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(none.stderr.contains("no document"))
     }
 }
+
+@Suite struct DateOptionsTests {
+    @Test func afterBeforeAndSortByDate() throws {
+        let dir = TemporaryDirectory("search-cli")
+        dir.write("c/a.txt", "國發〔2019〕3號\n關於園區建設的通知\n2019年5月1日")
+        dir.write("c/b.txt", "关于园区管理的意见\n二〇二一年三月五日")
+        dir.write("c/c.txt", "中華民國110年1月2日修正\n園區條例")
+        dir.write("c/d.txt", "園區，沒有日期")
+        #expect(try CLI.run(["index", "c"], in: dir.path).status == 0)
+        func docs(_ args: [String]) throws -> [String] {
+            try CLI.run(["-l"] + args + ["園區"], in: dir.path).stdout.split(separator: "\n").map { String($0.suffix(5)) }
+        }
+        #expect(Set(try docs([])) == ["a.txt", "b.txt", "c.txt", "d.txt"])
+        #expect(Set(try docs(["--after", "2020"])) == ["b.txt", "c.txt"])
+        #expect(try docs(["--before", "2020-12-31"]) == ["a.txt"])
+        #expect(try docs(["--sort", "date"]) == ["b.txt", "c.txt", "a.txt", "d.txt"])
+        let json = try CLI.run(["--json", "--after", "2019-01", "--before", "2019-06", "園區"], in: dir.path).stdout
+        let hit = try #require((jsonObject(Substring(json.trimmingCharacters(in: .newlines)))?["hits"] as? [[String: Any]])?.first)
+        #expect(hit["date"] as? String == "2019-05-01")
+        #expect(hit["docno"] as? String == "國發〔2019〕3號")
+        #expect(try CLI.run(["--after", "soon", "園區"], in: dir.path).status == 2)
+    }
+}

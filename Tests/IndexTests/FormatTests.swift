@@ -106,3 +106,28 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
         try add("docProps/core.xml", "<?xml version=\"1.0\"?><cp:coreProperties xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>\(title)</dc:title></cp:coreProperties>")
     }
 }
+
+@Suite struct DocumentMetadataTests {
+    @Test func datesInTheFormsOfficialDocumentsUse() {
+        #expect(DocumentMetadata.date(in: "国务院关于……的通知\n2020年3月5日") == "2020-03-05")
+        #expect(DocumentMetadata.date(in: "中華民國109年3月5日總統令修正公布") == "2020-03-05")
+        #expect(DocumentMetadata.date(in: "民國98年12月30日") == "2009-12-30")
+        #expect(DocumentMetadata.date(in: "二〇二〇年三月五日") == "2020-03-05")
+        #expect(DocumentMetadata.date(in: "二〇二一年十二月二十三日发布") == "2021-12-23")
+        #expect(DocumentMetadata.date(in: "发布日期：2020-03-05") == "2020-03-05")
+        #expect(DocumentMetadata.date(in: "2019.11.02 印发") == "2019-11-02")
+        #expect(DocumentMetadata.date(in: "第2020年13月5日") == nil)       // no month 13
+        #expect(DocumentMetadata.date(in: "共有2020人参加") == nil)
+        #expect(DocumentMetadata.date(in: "2020年3月") == nil)            // no day
+        // The first date in the head wins over later ones.
+        #expect(DocumentMetadata.date(in: "2021年1月2日通过\n……\n2020年5月6日") == "2021-01-02")
+    }
+
+    @Test func documentNumbers() {
+        #expect(DocumentMetadata.documentNumber(in: "國務院文件 國發〔2020〕5號 關於") == "國發〔2020〕5號")
+        #expect(DocumentMetadata.documentNumber(in: "国办发〔2021〕12号") == "国办发〔2021〕12号")
+        #expect(DocumentMetadata.documentNumber(in: "财税[2019]第13号") == "财税[2019]第13号")
+        #expect(DocumentMetadata.documentNumber(in: "（2020）年度报告") == nil)
+        #expect(DocumentMetadata.documentNumber(in: "〔2020〕5號") == nil)  // no issuer
+    }
+}
