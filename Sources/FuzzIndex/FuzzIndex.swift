@@ -1,23 +1,12 @@
-// libFuzzer target for FuzzEntries.indexReader. Build and run with scripts/fuzz.sh (which compiles
-// with -sanitize=fuzzer,address -DFUZZING); a plain build makes a stub that says so.
+// libFuzzer target for FuzzEntries.indexReader: scripts/fuzz.sh builds it with
+// -sanitize=fuzzer,address -DFUZZING; a plain build makes a stub that says so.
 import FuzzSupport
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    FuzzEntries.indexReader(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
-    return 0
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
-
-// SwiftPM enters an executable through `<Target>_main`; hand control to libFuzzer.
+// SwiftPM enters an executable through `<Target>_main`.
 @_cdecl("FuzzIndex_main")
 func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc, arguments = argv
-    return runDriver(&count, &arguments, fuzzOne)
+    runFuzzer(argc, argv, FuzzEntries.indexReader)
 }
 #else
 @main

@@ -94,3 +94,23 @@ public enum FuzzEntries {
         for (i, seed) in indexSeeds().enumerated() { try? FileSystem.writeAndSync(dir + "/seed-\(i)", seed) }
     }
 }
+
+#if FUZZING
+// libFuzzer's driver, linked in by -sanitize=fuzzer.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+nonisolated(unsafe) var fuzzTarget: (UnsafeRawBufferPointer) -> Void = { _ in }
+
+/// Runs libFuzzer on `target`; each fuzz executable's entry point calls this.
+public func runFuzzer(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                      _ target: @escaping (UnsafeRawBufferPointer) -> Void) -> Int32 {
+    fuzzTarget = target
+    var count = argc, arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+        fuzzTarget(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
+        return 0
+    }
+}
+#endif

@@ -62,6 +62,14 @@ func workspaceWithSampleCorpus() throws -> TemporaryDirectory {
     return dir
 }
 
+/// Waits until a `search index` process holds the index's lock (it writes its pid into LOCK).
+func waitUntilHoldingTheLock(_ process: Process, index: String) {
+    for _ in 0..<2000 where process.isRunning {
+        if (try? String(contentsOfFile: index + "/LOCK", encoding: .utf8)) == "\(process.processIdentifier)\n" { return }
+        usleep(1_000)
+    }
+}
+
 func jsonObject(_ line: Substring) -> [String: Any]? {
     try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
 }
@@ -155,12 +163,7 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         let seed = try String(contentsOfFile: dir.path + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)
         for i in 0..<300 { dir.write("many/doc\(i).txt", "第\(i)號 " + seed) }
         let (first, _, _) = try CLI.start(["index", "many"], in: dir.path)
-        // Wait until the first writer holds the lock (it writes its pid into LOCK).
-        let lockPath = dir.path + "/index/LOCK"
-        for _ in 0..<2000 where first.isRunning {
-            if (try? String(contentsOfFile: lockPath, encoding: .utf8)) == "\(first.processIdentifier)\n" { break }
-            usleep(1_000)
-        }
+        waitUntilHoldingTheLock(first, index: dir.path + "/index")
         let second = try CLI.run(["index", "many"], in: dir.path)
         let firstStillRunning = first.isRunning
         first.waitUntilExit()
@@ -177,11 +180,7 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         let seed = try String(contentsOfFile: dir.path + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)
         for i in 0..<400 { dir.write("corpus/more\(i).txt", "第\(i)號 " + seed) }
         let (process, _, err) = try CLI.start(["index", "corpus"], in: dir.path)
-        let lockPath = dir.path + "/index/LOCK"
-        for _ in 0..<2000 where process.isRunning {
-            if (try? String(contentsOfFile: lockPath, encoding: .utf8)) == "\(process.processIdentifier)\n" { break }
-            usleep(1_000)
-        }
+        waitUntilHoldingTheLock(process, index: dir.path + "/index")
         usleep(100_000)
         let wasRunning = process.isRunning
         kill(process.processIdentifier, SIGINT)

@@ -161,13 +161,17 @@ func paths(_ reader: IndexReader) throws -> [String] {
         let dir = TemporaryDirectory()
         dir.write("docs/a.txt", "復工復產")
         _ = try build(dir, roots: [dir.path + "/docs"])
-        let path = dir.path + "/index/MANIFEST"
+        try expectEveryFlipDetectedOnOpen(dir.path + "/index/MANIFEST", index: dir.path + "/index")
+    }
+
+    /// Flips each byte of `path` in turn: opening the index must report the damage.
+    func expectEveryFlipDetectedOnOpen(_ path: String, index: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let original = try FileSystem.read(path)
         for offset in 0..<original.count {
             var bytes = original
-            bytes[offset] ^= 0x40
+            bytes[offset] ^= 0x44
             try FileSystem.writeAndSync(path, bytes)
-            #expect(throws: CorruptIndexError.self) { _ = try IndexReader.open(directory: dir.path + "/index") }
+            #expect(throws: CorruptIndexError.self, sourceLocation: sourceLocation) { _ = try IndexReader.open(directory: index) }
         }
     }
 
@@ -183,14 +187,7 @@ func paths(_ reader: IndexReader) throws -> [String] {
         let reader = try IndexReader.open(directory: dir.path + "/index")
         #expect(reader.documentCount == 1)
         let name = try #require(reader.manifest.segments.compactMap(\.deletionFileName).first)
-        let path = dir.path + "/index/" + name
-        let original = try FileSystem.read(path)
-        for offset in 0..<original.count {
-            var bytes = original
-            bytes[offset] ^= 0x04
-            try FileSystem.writeAndSync(path, bytes)
-            #expect(throws: CorruptIndexError.self) { _ = try IndexReader.open(directory: dir.path + "/index") }
-        }
+        try expectEveryFlipDetectedOnOpen(dir.path + "/index/" + name, index: dir.path + "/index")
     }
 
     @Test func flippedBytesInASegmentFailVerification() throws {
