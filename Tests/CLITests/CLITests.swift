@@ -323,3 +323,31 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(try CLI.run(["--after", "soon", "園區"], in: dir.path).status == 2)
     }
 }
+
+@Suite struct ColourTests {
+    @Test func colourOnlyWhenAskedOrOnATerminal() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        // CLI.run pipes stdout (and sets NO_COLOR): no escape codes.
+        #expect(!(try CLI.run(["復工復產"], in: dir.path).stdout.contains("\u{1B}[")))
+        #expect(!(try CLI.run(["--color", "auto", "復工復產"], in: dir.path).stdout.contains("\u{1B}[")))
+        let forced = try CLI.run(["--color", "always", "復工復產"], in: dir.path).stdout
+        #expect(forced.contains("\u{1B}[1;31m復工復產\u{1B}[0m"))
+        // On a terminal (a pseudo-terminal from script(1)), colour is on by default.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(CLI.executable)' 復工復產", "/dev/null"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "NO_COLOR")
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let onTerminal = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(onTerminal.contains("\u{1B}[1;31m復工復產"))
+    }
+}

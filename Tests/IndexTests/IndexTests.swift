@@ -337,3 +337,23 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(found >= 3)
     }
 }
+
+@Suite struct VanishingFileTests {
+    /// A file deleted after the walk and before it is read is reported, the rest indexed.
+    @Test func aFileThatVanishesDuringIndexingIsReported() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "復工復產")
+        dir.write("docs/b.txt", "園區")
+        dir.write("docs/c.txt", "黨建")
+        var options = IndexOptions()
+        options.workers = 1
+        let writer = try IndexWriter(directory: dir.path + "/index", options: options)
+        let victim = dir.path + "/docs/b.txt"
+        let report = try writer.update(roots: [DocumentSource.absolutePath(dir.path + "/docs")!]) { progress in
+            if progress.filesDone == 1 { try? FileManager.default.removeItem(atPath: victim) }
+        }
+        #expect(report.unreadable.map { $0.components(separatedBy: "/").last! } == ["b.txt"])
+        #expect(report.added == 2)
+        #expect(try IndexReader.open(directory: dir.path + "/index").documentCount == 2)
+    }
+}
