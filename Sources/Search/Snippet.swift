@@ -27,43 +27,72 @@ public struct SnippetMaker {
     }
 
     public func snippet(for plan: QueryPlan, in original: [UInt8]) -> Snippet? {
+        snippets(for: plan, in: original, limit: 1).first
+    }
+
+    /// Up to `limit` snippets from different lines, in document order, each with every match
+    /// inside it highlighted. Matches are the query's parts as written (then without their
+    /// spaces); where no part occurs, its terms.
+    public func snippets(for plan: QueryPlan, in original: [UInt8], limit: Int = 3) -> [Snippet] {
         let normalized = original.withUnsafeBufferPointer { normalizer.normalize($0) }
         let text = normalized.bytes
-        // Each part as written, then without its spaces (a quoted phrase matches across them).
-        var needles: [[UInt8]] = plan.parts.map { trimmed($0.normalized) }.filter { !$0.isEmpty }
-        needles += plan.parts.map { $0.normalized.filter { $0 != 0x20 } }.filter { !$0.isEmpty }
-        needles += plan.terms.map(\.bytes).sorted { $0.count > $1.count }
-        var match: Range<Int>? = nil
-        for needle in needles {
-            if let r = find(needle, in: text) { match = r; break }
+        var parts: [[UInt8]] = plan.parts.map { trimmed($0.normalized) }.filter { !$0.isEmpty }
+        parts += plan.parts.map { $0.normalized.filter { $0 != 0x20 } }.filter { !$0.isEmpty && !parts.contains($0) }
+        var matches = findAll(parts, in: text)
+        if matches.isEmpty { matches = findAll(plan.terms.map(\.bytes), in: text) }
+        guard !matches.isEmpty else { return [] }
+        var result: [Snippet] = []
+        var usedUntil = -1  // a later snippet starts past the line of the one before
+        for match in matches where result.count < limit && match.lowerBound > usedUntil {
+            // Window: back and forward by characters, never across a line break.
+            var start = match.lowerBound
+            var chars = 0
+            while start > 0 && chars < charactersBefore {
+                var j = start - 1
+                while j > 0 && text[j] & 0xC0 == 0x80 { j -= 1 }
+                if text[j] == 0x0A { break }
+                start = j
+                chars += 1
+            }
+            var end = match.upperBound
+            chars = 0
+            while end < text.count && chars < charactersAfter && text[end] != 0x0A {
+                end += 1
+                while end < text.count && text[end] & 0xC0 == 0x80 { end += 1 }
+                chars += 1
+            }
+            var lineEnd = end
+            while lineEnd < text.count && text[lineEnd] != 0x0A { lineEnd += 1 }
+            usedUntil = lineEnd
+            let inside = matches.filter { $0.lowerBound >= start && $0.upperBound <= end }
+            var highlights: [Range<Int>] = []
+            var open: Int? = nil
+            let out = Self.render(original, normalized: normalized, from: start, to: end, flattenLines: true) { i, written in
+                if let o = open, inside.contains(where: { $0.upperBound == i }) {
+                    highlights.append(o..<written)
+                    open = nil
+                }
+                if open == nil, inside.contains(where: { $0.lowerBound == i }) { open = written }
+            }
+            let originalRange = normalized.originalRange(match.lowerBound, match.upperBound)
+            let line = 1 + original[..<originalRange.lowerBound].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            result.append(Snippet(text: String(decoding: out, as: UTF8.self), highlights: highlights,
+                                  line: line, originalRange: originalRange))
         }
-        guard let match else { return nil }
-        // Window: back and forward by characters, never across a line break.
-        var start = match.lowerBound
-        var chars = 0
-        while start > 0 && chars < charactersBefore {
-            var j = start - 1
-            while j > 0 && text[j] & 0xC0 == 0x80 { j -= 1 }
-            if text[j] == 0x0A { break }
-            start = j
-            chars += 1
+        return result
+    }
+
+    /// Every occurrence of the needles (longest first where they overlap), in text order.
+    func findAll(_ needles: [[UInt8]], in text: [UInt8]) -> [Range<Int>] {
+        var found: [Range<Int>] = []
+        for needle in needles.sorted(by: { $0.count > $1.count }) {
+            var from = 0
+            while let r = find(needle, in: text, from: from) {
+                if !found.contains(where: { $0.overlaps(r) }) { found.append(r) }
+                from = r.lowerBound + 1
+            }
         }
-        var end = match.upperBound
-        chars = 0
-        while end < text.count && chars < charactersAfter && text[end] != 0x0A {
-            end += 1
-            while end < text.count && text[end] & 0xC0 == 0x80 { end += 1 }
-            chars += 1
-        }
-        var highlight: Range<Int>? = nil
-        let out = Self.render(original, normalized: normalized, from: start, to: end, flattenLines: true) { i, written in
-            if i == match.lowerBound { highlight = written..<written }
-            if i == match.upperBound, let h = highlight { highlight = h.lowerBound..<written }
-        }
-        let originalRange = normalized.originalRange(match.lowerBound, match.upperBound)
-        let line = 1 + original[..<originalRange.lowerBound].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        return Snippet(text: String(decoding: out, as: UTF8.self), highlights: highlight.map { [$0] } ?? [],
-                       line: line, originalRange: originalRange)
+        return found.sorted { $0.lowerBound < $1.lowerBound }
     }
 
     /// The original text behind normalised bytes `start..<end`, each original character once,
@@ -96,10 +125,10 @@ public struct SnippetMaker {
         return Array(s)
     }
 
-    func find(_ needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+    func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Range<Int>? {
         guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
         let first = needle[0]
-        var i = 0
+        var i = start
         let last = haystack.count - needle.count
         while i <= last {
             if haystack[i] == first {

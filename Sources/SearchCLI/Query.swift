@@ -52,15 +52,19 @@ struct HitPrinter {
             let stated = [hit.record.date, hit.record.docNumber].filter { !$0.isEmpty }
             if !stated.isEmpty { about += (about.isEmpty ? "" : "  ") + paint("(" + stated.joined(separator: ", ") + ")", "2") }
             if !about.isEmpty { out += "   " + about + "\n" }
-            if let text = DocumentSource.text(of: hit.record), let snippet = snippets.snippet(for: plan, in: text) {
-                var line = snippet.text
-                if color, let h = snippet.highlights.first {
+            if let text = DocumentSource.text(of: hit.record) {
+                for snippet in snippets.snippets(for: plan, in: text, limit: 3) {
+                    var line = ""
+                    var last = 0
                     let bytes = Array(snippet.text.utf8)
-                    line = String(decoding: bytes[..<h.lowerBound], as: UTF8.self)
-                        + paint(String(decoding: bytes[h], as: UTF8.self), "1;31")
-                        + String(decoding: bytes[h.upperBound...], as: UTF8.self)
+                    for h in snippet.highlights {
+                        line += String(decoding: bytes[last..<h.lowerBound], as: UTF8.self)
+                        line += paint(String(decoding: bytes[h], as: UTF8.self), "1;31")
+                        last = h.upperBound
+                    }
+                    line += String(decoding: bytes[last...], as: UTF8.self)
+                    out += "   " + paint("\(snippet.line):", "32") + " " + line + "\n"
                 }
-                out += "   " + paint("\(snippet.line):", "32") + " " + line + "\n"
             }
         }
         return out

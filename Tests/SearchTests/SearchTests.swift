@@ -503,3 +503,18 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(ranked.first?.exact == true)
     }
 }
+
+@Suite struct SnippetTests {
+    @Test func upToThreeLinesWithEveryMatchHighlighted() throws {
+        let analyzer = try Analyzer()
+        let text = Array("第一行沒有。\n園區(qū)建設，園區管理。\n其他\n工業園區\n园区\n第六行園區".utf8)
+        let plan = QueryPlan(query: "园区", analyzer: analyzer)
+        let snippets = SnippetMaker(normalizer: analyzer.normalizer).snippets(for: plan, in: text, limit: 3)
+        #expect(snippets.map(\.line) == [2, 4, 5])
+        let first = snippets[0]
+        #expect(first.text == "園區建設，園區管理。")  // the annotation is left out
+        let marked = first.highlights.map { String(decoding: Array(first.text.utf8)[$0], as: UTF8.self) }
+        #expect(marked == ["園區", "園區"])
+        #expect(snippets[2].text == "园区")  // each document in its own script
+    }
+}
