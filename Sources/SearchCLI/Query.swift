@@ -137,6 +137,9 @@ extension SearchCommand {
 
         @OptionGroup var dates: DateOptions
 
+        @Flag(name: .long, help: "Show how each hit's score adds up: every term's BM25 part (idf, tf, length against the average) and the bonus for containing the query.")
+        var explain = false
+
         @Argument(help: "The query.")
         var query: [String]
 
@@ -165,7 +168,23 @@ extension SearchCommand {
                     ? matched + " (\(result.exactCount ?? 0) contain every word)"
                     : matched + ", \(result.exactCount ?? 0) contain \(text)"
                 print(printer.paint(header, "2"))
-                print(printer.text(result, plan: plan), terminator: "")
+                if explain && !QueryParser.usesSyntax(text) {
+                    for hit in result.hits {
+                        var single = result
+                        single.hits = [hit]
+                        print(printer.text(single, plan: plan), terminator: "")
+                        let e = try searcher.explain(plan, hit: hit)
+                        for p in e.parts {
+                            print(String(format: "     %@  %.4f = %@idf %.3f × tf %d / (tf %d + k1 %.2f × (1 − b %.2f + b × len %d / avg %.1f))",
+                                         p.term, p.score, p.weight == 1 ? "" : String(format: "weight %.2f × ", p.weight), p.idf,
+                                         p.termFrequency, p.termFrequency, searcher.bm25.k1, searcher.bm25.b, p.documentLength, p.averageLength))
+                        }
+                        if e.containmentBonus > 0 { print(String(format: "     contains the query: + %.4f (the terms' idf summed)", e.containmentBonus)) }
+                        print(String(format: "     = %.4f", e.total))
+                    }
+                } else {
+                    print(printer.text(result, plan: plan), terminator: "")
+                }
             }
             if !json && !count && !filesOnly && !QueryParser.usesSyntax(text) && result.exactCount == 0 {
                 // Nothing contains the query as written: say so, and what would match.

@@ -174,6 +174,11 @@ final class CorpusDevIndex: Sendable {
                 scores[path] = score
             }
             let result = try searcher.search(query, k: 10)
+            // --explain: the parts add up to the score shown.
+            for hit in result.hits.prefix(3) {
+                let explanation = try searcher.explain(QueryPlan(query: query, analyzer: searcher.analyzer), hit: hit)
+                #expect(abs(explanation.total - hit.score) <= 1e-9 * max(1, hit.score), "\(query): explanation")
+            }
             // Without counting, the first page is the same.
             let lazy = try searcher.search(query, k: 10, countExact: false)
             #expect(lazy.hits.map(\.score) == result.hits.map(\.score), "\(query): lazy containment")
