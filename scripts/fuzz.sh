@@ -5,7 +5,7 @@
 #
 # Corpora live in /tmp/search-fuzz/<target>; a crashing input is saved as
 # /tmp/search-fuzz/crashes/<target>-crash-…: copy it to Tests/Fixtures/fuzz/<target>/ so the
-# regression tests replay it forever.
+# regression tests replay it forever. (lld links these; gold fails on their debug info.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
@@ -17,7 +17,7 @@ mkdir -p "$work/crashes"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 for target in "${targets[@]}"; do
   swift build -c release --scratch-path .build-fuzz --product "$target" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library -Xswiftc -use-ld=lld
   corpus="$work/$target"
   mkdir -p "$corpus"
   case "$target" in
