@@ -59,7 +59,15 @@ public enum FuzzEntries {
             }
         }
         let plan = QueryPlan(query: "工業園區 pm2", analyzer: shared.searcher.analyzer)
-        _ = SnippetMaker(normalizer: shared.searcher.analyzer.normalizer).snippet(for: plan, in: bytes)
+        _ = SnippetMaker(normalizer: shared.searcher.analyzer.normalizer).snippets(for: plan, in: bytes)
+        // The other decoders: encodings, HTML, and the metadata of policy documents.
+        let decoded = EncodingDetector.decode(bytes)
+        _ = EncodingDetector.decode(bytes, as: "Big5")
+        let html = DocumentFormats.html(bytes)
+        let text = String(decoding: decoded.utf8, as: UTF8.self) + String(decoding: html.text, as: UTF8.self)
+        _ = DocumentMetadata.date(in: text)
+        _ = DocumentMetadata.documentNumber(in: text)
+        _ = try? QueryParser.parse(text)
     }
 
     /// The index reader on a damaged file: the first byte picks which file of the index
