@@ -38,7 +38,7 @@ for corpus in "${corpora[@]}"; do
   start=$(date +%s.%N); "$bin" index --index "$dir/index" "$corpus" > "$dir/unchanged.out"; end=$(date +%s.%N)
   echo "$start $end" | awk '{printf "%.3f\n", $2 - $1}' > "$dir/unchanged.s"
   mkdir -p "$dir/extra"
-  find "$corpus" -type f | sort | head -10 | while read -r f; do { echo "新增文件"; cat "$f"; } > "$dir/extra/$(basename "$f")"; done
+  find "$corpus" -type f | sort | sed -n 1,10p | while read -r f; do { echo "新增文件"; cat "$f"; } > "$dir/extra/$(basename "$f")"; done
   start=$(date +%s.%N); "$bin" index --index "$dir/index" "$corpus" "$dir/extra" > "$dir/add10.out"; end=$(date +%s.%N)
   echo "$start $end" | awk '{printf "%.3f\n", $2 - $1}' > "$dir/add10.s"
   rm -rf "$dir/index"; "$bin" index --index "$dir/index" "$corpus" > /dev/null
