@@ -224,15 +224,27 @@ public final class IndexWriter {
             set.insert(d)
             deletionSets[s] = set
         }
-        var filesToSync: [String] = newEntries.map(\.fileName)
         for (s, set) in deletionSets.sorted(by: { $0.key < $1.key }) {
             segments[s].deletionGeneration = Int(manifest.generation) + 1
             segments[s].deletedCount = set.count
             let name = segments[s].deletionFileName!
             try FileSystem.writeAndSync(directory + "/" + name, set.encode())
-            filesToSync.append(name)
         }
-        segments.append(contentsOf: newEntries)
+        // The segments of this update become one: queries read one term dictionary instead of
+        // several (and it costs little: they are fresh and small next to the analysis).
+        var fresh = newEntries
+        if fresh.count > 1 {
+            let views = try fresh.map { entry in
+                SegmentView(entry: entry, reader: try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName, verifyChecksum: true),
+                            deletions: nil)
+            }
+            if let merged = try SegmentMerger.merge(views, name: newSegmentName(), directory: directory) {
+                for entry in fresh { FileSystem.remove(directory + "/" + entry.fileName) }
+                report.segmentsMerged += fresh.count
+                fresh = [merged]
+            }
+        }
+        segments.append(contentsOf: fresh)
         segments.removeAll { $0.deletedCount == $0.docCount }
 
         let changedSomething = !newEntries.isEmpty || !deletionSets.isEmpty || options.rebuild
@@ -411,7 +423,7 @@ public final class IndexWriter {
         let bySize = segments.indices.sorted {
             (segments[$0].docCount - segments[$0].deletedCount) < (segments[$1].docCount - segments[$1].deletedCount)
         }
-        let mergeCount = segments.count - options.maxSegments / 2 + 1
+        let mergeCount = options.maxSegments == 1 ? segments.count : segments.count - options.maxSegments / 2 + 1
         let chosen = Set(bySize.prefix(mergeCount))
         let ordered = segments.indices.filter { chosen.contains($0) }
         var views: [SegmentView] = []
@@ -438,7 +450,7 @@ public final class IndexWriter {
 /// Merges segments into one, renumbering documents and dropping deleted ones.
 enum SegmentMerger {
     static func merge(_ views: [SegmentView], name: String, directory: String) throws -> SegmentEntry? {
-        var encoder = SegmentEncoder()
+        var encoder = SegmentEncoder(capacity: views.reduce(0) { $0 + $1.reader.file.count })
         var docMaps: [[Int]] = []
         var next = 0
         for view in views {

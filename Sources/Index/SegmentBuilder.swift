@@ -44,12 +44,21 @@ struct SegmentBuilder {
         let doc = UInt32(documents.count - 1)
         let room = Self.maxTokensPerDocument - currentLength
         let tokens = analyzed.tokens.prefix(max(0, room))
+        var characterKey: [UInt8] = [SegmentLayout.characterCountPrefix, 0, 0, 0, 0]
         analyzed.normalized.bytes.withUnsafeBufferPointer { text in
             for token in tokens {
                 let key = UnsafeBufferPointer(rebasing: text[Int(token.termStart)..<Int(token.termEnd)])
                 occurrenceTerm.append(UInt32(terms.intern(key)))
                 occurrenceDoc.append(doc)
-                occurrencePosition.append(positionBase + token.position)
+                // Terms without positions (ICU words) keep a count of 1 in the position slot.
+                occurrencePosition.append(token.kind == .subword ? positionBase + token.position : 1)
+                guard token.kind == .subword else { continue }
+                // The character this subword begins: counted per document under its own term,
+                // so scoring a lone character reads one list instead of every bigram it begins.
+                let length = UTF8Decoding.decode(text, at: Int(token.termStart)).length
+                for k in 0..<length { characterKey[1 + k] = text[Int(token.termStart) + k] }
+                let id = characterKey.withUnsafeBufferPointer { terms.intern(UnsafeBufferPointer(rebasing: $0[0..<(1 + length)])) }
+                characterCounts[UInt32(id), default: 0] += 1
             }
         }
         currentLength += tokens.count
@@ -57,8 +66,18 @@ struct SegmentBuilder {
     }
 
     mutating func endDocument() {
-        documents[documents.count - 1].length = UInt32(currentLength)
+        let doc = UInt32(documents.count - 1)
+        documents[Int(doc)].length = UInt32(currentLength)
+        for (term, count) in characterCounts {
+            occurrenceTerm.append(term)
+            occurrenceDoc.append(doc)
+            occurrencePosition.append(count)
+        }
+        characterCounts.removeAll(keepingCapacity: true)
     }
+
+    /// Character-count terms of the current document: term id → count.
+    private var characterCounts: [UInt32: Int32] = [:]
 
     func encode() -> [UInt8] {
         let termCount = terms.count
@@ -79,14 +98,18 @@ struct SegmentBuilder {
         var encoder = SegmentEncoder()
         for record in documents { encoder.addDocument(record) }
         for id in terms.sortedIDs() {
-            encoder.beginTerm(terms.bytes(id))
+            let term = terms.bytes(id)
+            // Occurrences of terms without positions carry counts in the position slot.
+            let positional = SegmentLayout.hasPositions(term)
+            encoder.beginTerm(term)
             var k = start[id]
             let end = start[id + 1]
             while k < end {
                 let doc = docs[k]
                 var next = k + 1
                 while next < end && docs[next] == doc { next += 1 }
-                encoder.addPosting(doc: Int(doc), freq: next - k, positions: positions[k..<next])
+                let freq = positional ? next - k : positions[k..<next].reduce(0) { $0 + Int($1) }
+                encoder.addPosting(doc: Int(doc), freq: freq, positions: positions[k..<next])
                 k = next
             }
             encoder.endTerm()

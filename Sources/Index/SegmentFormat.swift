@@ -6,7 +6,7 @@ import IndexFormat
 /// term: a header, skip entries, document blocks, positions), the term dictionary (term
 /// bytes, offsets, postings offsets), document records and lengths, and a table of
 /// contents.
-enum SegmentLayout {
+public enum SegmentLayout {
     static let kind = "SEGM"
     static let sectionCount = 8
     /// Section starts, term count, doc count, sum of lengths, CRC of doc lengths, CRC of the toc.
@@ -41,10 +41,16 @@ enum SegmentLayout {
         }
     }
 
+    /// First byte of a character-count term: byte 0x01 then one character, counting the
+    /// subwords that begin with it (so a lone character scores from one list).
+    public static let characterCountPrefix: UInt8 = 0x01
+
     /// Terms of one or two characters (bigrams, unigrams) carry positions: phrases are
-    /// made of them. Longer terms (ICU words) only score, so they store none.
+    /// made of them. Longer terms (ICU words) only score, so they store none, and neither
+    /// do character-count terms.
     @inline(__always)
     static func hasPositions<C: Collection>(_ term: C) -> Bool where C.Element == UInt8 {
+        if term.first == characterCountPrefix { return false }
         var scalars = 0
         for b in term where b & 0xC0 != 0x80 {
             scalars += 1
@@ -58,7 +64,7 @@ enum SegmentLayout {
 /// documents in increasing order, each document's positions increasing.
 struct SegmentEncoder {
     /// The file image; postings are written straight into it after the header.
-    private var image = FileEnvelope.begin(kind: SegmentLayout.kind, capacity: 1 << 20)
+    private var image: ByteWriter
     private var termBytes = ByteWriter()
     private var termOffsets = ByteWriter()
     private var postingsOffsets = ByteWriter()
@@ -81,8 +87,12 @@ struct SegmentEncoder {
     private var blockPositionOffsets: [UInt32] = []
     private var docStream = ByteWriter()
     private var block: [UInt32] = []
+    private var freqBlock: [UInt32] = []
 
-    init() {
+    /// `capacity`: the expected size of the postings (a merge knows it), so the image
+    /// does not grow by doubling past it.
+    init(capacity: Int = 1 << 20) {
+        image = FileEnvelope.begin(kind: SegmentLayout.kind, capacity: capacity)
         termOffsets.u32(0)
     }
 
@@ -153,12 +163,14 @@ struct SegmentEncoder {
                 block.append(UInt32(Int(docs[k]) - previous - 1))
                 previous = Int(docs[k])
             }
+            freqBlock.removeAll(keepingCapacity: true)
+            for k in range { freqBlock.append(freqs[k] - 1) }
             let deltaWidth = BitPacking.width(block)
-            let freqWidth = BitPacking.width(freqs[range].lazy.map { $0 - 1 })
+            let freqWidth = BitPacking.width(freqBlock)
             docStream.u8(UInt8(deltaWidth))
             docStream.u8(UInt8(freqWidth))
             BitPacking.pack(block, width: deltaWidth, into: &docStream)
-            BitPacking.pack(freqs[range].map { $0 - 1 }, width: freqWidth, into: &docStream)
+            BitPacking.pack(freqBlock, width: freqWidth, into: &docStream)
         }
         if fullBlocks * blockSize < df {
             if df >= blockSize {
@@ -254,35 +266,47 @@ public final class SegmentReader: @unchecked Sendable {
     private let docLengthsChecksum: UInt32
     private let verified: VerifiedParts
 
-    /// Which parts have been checked already (shared by the threads using this segment).
+    /// Which parts have been checked already. Bits only ever go from 0 to 1 and a reader
+    /// that misses a mark merely checks again, so they are plain words in raw memory, read
+    /// and written without a lock: lookups touch them on every step of a binary search.
     final class VerifiedParts: @unchecked Sendable {
-        private let lock = NSLock()
-        private var termBlocks: [UInt64]
-        private var terms: [UInt64]
+        enum Part { case termBlock, term }
+        private let termBlocks: UnsafeMutablePointer<UInt64>
+        private let terms: UnsafeMutablePointer<UInt64>
+        private let termBlockWords: Int
+        private let termWords: Int
+        private let lengthsLock = NSLock()
         private var lengths = false
 
         init(termCount: Int) {
-            termBlocks = [UInt64](repeating: 0, count: (termCount / SegmentLayout.termBlockSize + 64) / 64)
-            terms = [UInt64](repeating: 0, count: (termCount + 63) / 64)
+            termBlockWords = (termCount / SegmentLayout.termBlockSize + 64) / 64
+            termWords = (termCount + 63) / 64 + 1
+            termBlocks = .allocate(capacity: termBlockWords)
+            termBlocks.initialize(repeating: 0, count: termBlockWords)
+            terms = .allocate(capacity: termWords)
+            terms.initialize(repeating: 0, count: termWords)
         }
 
-        enum Part { case termBlock, term }
+        deinit {
+            termBlocks.deallocate()
+            terms.deallocate()
+        }
 
         /// Runs `check` unless part `index` is already marked; marks it when it passes.
+        @inline(__always)
         func once(_ part: Part, _ index: Int, _ check: () throws -> Void) throws {
+            let words = part == .term ? terms : termBlocks
             let word = index >> 6, mask = UInt64(1) << UInt64(index & 63)
-            let done = lock.withLock { (part == .term ? terms[word] : termBlocks[word]) & mask != 0 }
-            if done { return }
+            precondition(word < (part == .term ? termWords : termBlockWords))
+            if words[word] & mask != 0 { return }
             try check()
-            lock.withLock {
-                if part == .term { terms[word] |= mask } else { termBlocks[word] |= mask }
-            }
+            words[word] |= mask
         }
 
         func lengthsOnce(_ check: () throws -> Void) throws {
-            if lock.withLock({ lengths }) { return }
+            if lengthsLock.withLock({ lengths }) { return }
             try check()
-            lock.withLock { lengths = true }
+            lengthsLock.withLock { lengths = true }
         }
     }
 
@@ -319,12 +343,16 @@ public final class SegmentReader: @unchecked Sendable {
         (postingsStart, termBytesStart, termOffsetsStart, postingsOffsetsStart) = (starts[0], starts[1], starts[2], starts[3])
         (termBlockChecksumsStart, docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[4], starts[5], starts[6], starts[7])
         verified = VerifiedParts(termCount: termCount)
+        mappedBytes = file.bytes
     }
 
-    var reader: ByteReader { ByteReader(file.bytes, file: name) }
+    /// The mapped file's bytes (valid as long as `file`, which this reader holds).
+    private let mappedBytes: UnsafeRawBufferPointer
+
+    var reader: ByteReader { ByteReader(mappedBytes, file: name) }
 
     private func section(_ start: Int, _ end: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: file.bytes[start..<end])
+        UnsafeRawBufferPointer(rebasing: mappedBytes[start..<end])
     }
 
     /// Checks the dictionary block holding term `ordinal` (once per segment).
@@ -348,7 +376,7 @@ public final class SegmentReader: @unchecked Sendable {
         let s = Int(try r.u32(at: termOffsetsStart + ordinal * 4))
         let e = Int(try r.u32(at: termOffsetsStart + (ordinal + 1) * 4))
         guard s <= e, termBytesStart + e <= termOffsetsStart else { throw r.corrupt("term \(ordinal) out of bounds") }
-        return UnsafeRawBufferPointer(rebasing: file.bytes[(termBytesStart + s)..<(termBytesStart + e)])
+        return UnsafeRawBufferPointer(rebasing: mappedBytes[(termBytesStart + s)..<(termBytesStart + e)])
     }
 
     /// Lexicographic compare of raw bytes.
@@ -397,7 +425,7 @@ public final class SegmentReader: @unchecked Sendable {
         let s = try r.offset(at: postingsOffsetsStart + ordinal * 8, limit: file.count)
         let e = try r.offset(at: postingsOffsetsStart + (ordinal + 1) * 8, limit: file.count)
         guard s + 4 < e, postingsStart + e <= termBytesStart else { throw r.corrupt("postings of term \(ordinal) out of bounds") }
-        let slice = UnsafeRawBufferPointer(rebasing: file.bytes[(postingsStart + s + 4)..<(postingsStart + e)])
+        let slice = UnsafeRawBufferPointer(rebasing: mappedBytes[(postingsStart + s + 4)..<(postingsStart + e)])
         try verified.once(.term, ordinal) {
             guard try r.u32(at: postingsStart + s) == CRC32.checksum(slice) else {
                 throw r.corrupt("postings checksum mismatch (term \(ordinal))")

@@ -6,7 +6,7 @@ public enum BitPacking {
 
     /// Bits needed for the largest value.
     @inline(__always)
-    public static func width<C: Collection>(_ values: C) -> Int where C.Element == UInt32 {
+    public static func width(_ values: [UInt32]) -> Int {
         var all: UInt32 = 0
         for v in values { all |= v }
         return all == 0 ? 0 : 32 - all.leadingZeroBitCount
@@ -15,7 +15,7 @@ public enum BitPacking {
     public static func byteCount(width: Int) -> Int { blockSize * width / 8 }
 
     /// Appends `blockSize` values packed at `width` bits.
-    public static func pack<C: Collection>(_ values: C, width: Int, into w: inout ByteWriter) where C.Element == UInt32 {
+    public static func pack(_ values: [UInt32], width: Int, into w: inout ByteWriter) {
         precondition(values.count == blockSize)
         guard width > 0 else { return }
         var accumulator: UInt64 = 0

@@ -39,7 +39,9 @@ extension Searcher {
         var docFreq = [Int](repeating: 0, count: scoring.terms.count)
         for view in reader.segments {
             let ordinals = try allTerms.map { try self.ordinals($0, in: view.reader) }
-            let docs = try ordinals.map { try termDocs($0, in: view.reader) }
+            let docs = try allTerms.indices.map {
+                try termDocs(try scoringOrdinals(allTerms[$0], in: view.reader, positional: ordinals[$0]), in: view.reader)
+            }
             for t in scoring.terms.indices { docFreq[t] += docs[t].docs.count }
             perSegment.append((ordinals, docs))
         }

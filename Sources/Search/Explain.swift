@@ -33,8 +33,7 @@ extension Searcher {
             var df = 0
             var tf = 0
             for (s, view) in reader.segments.enumerated() {
-                let ordinals = try ordinals(term, in: view.reader)
-                let docs = try termDocs(ordinals, in: view.reader)
+                let docs = try termDocs(try scoringOrdinals(term, in: view.reader), in: view.reader)
                 df += docs.docs.count
                 if s == hit.segment, let i = docs.docs.firstIndex(of: Int32(hit.doc)) { tf = Int(docs.freqs[i]) }
             }

@@ -112,7 +112,16 @@ public final class Searcher {
         var freqs: [Int32] = []
     }
 
-    /// The term ordinals `term` stands for in a segment.
+    /// The ordinals whose documents and frequencies score `term`: for a lone character its
+    /// character-count term when the segment has one, else the terms it begins.
+    func scoringOrdinals(_ term: QueryTerm, in segment: SegmentReader, positional: [Int]? = nil) throws -> [Int] {
+        if case let .characterPrefix(bytes) = term, let o = try segment.lookup([SegmentLayout.characterCountPrefix] + bytes) {
+            return [o]
+        }
+        return try positional ?? ordinals(term, in: segment)
+    }
+
+    /// The term ordinals (with positions) `term` stands for in a segment.
     func ordinals(_ term: QueryTerm, in segment: SegmentReader) throws -> [Int] {
         switch term {
         case let .exact(bytes):
@@ -203,7 +212,7 @@ public final class Searcher {
             var docs: [TermDocs] = []
             for (t, term) in plan.terms.enumerated() {
                 let o = try ordinals(term, in: view.reader)
-                let d = try termDocs(o, in: view.reader)
+                let d = try termDocs(try scoringOrdinals(term, in: view.reader, positional: o), in: view.reader)
                 docFreq[t] += d.docs.count
                 segmentOrdinals.append(o)
                 docs.append(d)

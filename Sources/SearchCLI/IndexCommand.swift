@@ -24,6 +24,9 @@ extension SearchCommand {
         @Option(name: .long, help: "Analysis threads (default: one per core).")
         var threads: Int?
 
+        @Option(name: .long, help: "Merge segments down to at most this many (default 8; 1 makes one segment, which queries read fastest).")
+        var maxSegments: Int?
+
         @Argument(help: "Folders or files to index.")
         var paths: [String] = []
 
@@ -33,6 +36,7 @@ extension SearchCommand {
             options.shouldStop = { interrupted.load(ordering: .relaxed) }
             installInterruptHandler()
             if let threads { options.workers = max(1, threads) }
+            if let maxSegments { options.maxSegments = max(1, maxSegments) }
             let writer = try IndexWriter(directory: location.index, options: options)
             var roots: [String] = []
             let given = paths.isEmpty ? (writer.roots.isEmpty ? ["corpus"] : writer.roots) : paths
