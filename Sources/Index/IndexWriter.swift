@@ -50,6 +50,9 @@ public struct IndexOptions: Sendable {
     public var flushBytes: Int = 48 << 20
     /// More live segments than this triggers a merge of the smallest ones.
     public var maxSegments: Int = 8
+    /// A merge writes its segment in memory: it takes segments of at most this many bytes
+    /// together, so memory stays bounded whatever the corpus' size.
+    public var maxMergeBytes: Int = 384 << 20
     /// Discard the existing index and build it anew.
     public var rebuild = false
     /// Polled between files; when it returns true the update stops without committing.
@@ -233,7 +236,8 @@ public final class IndexWriter {
         // The segments of this update become one: queries read one term dictionary instead of
         // several (and it costs little: they are fresh and small next to the analysis).
         var fresh = newEntries
-        if fresh.count > 1 {
+        let freshBytes = fresh.reduce(0) { $0 + fileSize(directory + "/" + $1.fileName) }
+        if fresh.count > 1 && freshBytes <= options.maxMergeBytes {
             let views = try fresh.map { entry in
                 SegmentView(entry: entry, reader: try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName, verifyChecksum: true),
                             deletions: nil)
@@ -424,7 +428,16 @@ public final class IndexWriter {
             (segments[$0].docCount - segments[$0].deletedCount) < (segments[$1].docCount - segments[$1].deletedCount)
         }
         let mergeCount = options.maxSegments == 1 ? segments.count : segments.count - options.maxSegments / 2 + 1
-        let chosen = Set(bySize.prefix(mergeCount))
+        // The smallest segments, as many as asked for and fit within maxMergeBytes.
+        var chosen = Set<Int>()
+        var bytes = 0
+        for i in bySize.prefix(mergeCount) {
+            let size = fileSize(directory + "/" + segments[i].fileName)
+            if !chosen.isEmpty && bytes + size > options.maxMergeBytes { break }
+            chosen.insert(i)
+            bytes += size
+        }
+        guard chosen.count > 1 else { return segments }
         let ordered = segments.indices.filter { chosen.contains($0) }
         var views: [SegmentView] = []
         for i in ordered {
@@ -445,6 +458,11 @@ public final class IndexWriter {
         }
         return result
     }
+}
+
+func fileSize(_ path: String) -> Int {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int(st.st_size) : 0
 }
 
 /// Merges segments into one, renumbering documents and dropping deleted ones.

@@ -357,3 +357,22 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(try IndexReader.open(directory: dir.path + "/index").documentCount == 2)
     }
 }
+
+@Suite struct MergeBoundsTests {
+    @Test func anUpdatesSegmentsBecomeOneUnlessTooLargeToMergeInMemory() throws {
+        for (maxMergeBytes, expected) in [(384 << 20, 1), (1, 4)] {
+            let dir = TemporaryDirectory()
+            for i in 0..<4 { dir.write("docs/f\(i).txt", "第\(i)號 工業園區 復工復產") }
+            var options = IndexOptions()
+            options.workers = 1
+            options.flushBytes = 1  // a segment per file
+            options.maxMergeBytes = maxMergeBytes
+            let report = try build(dir, roots: [dir.path + "/docs"], options: options)
+            #expect(report.segmentsWritten == 4)
+            let reader = try IndexReader.open(directory: dir.path + "/index")
+            #expect(reader.segments.count == expected)
+            #expect(reader.documentCount == 4)
+            try reader.verify()
+        }
+    }
+}
