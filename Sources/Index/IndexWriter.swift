@@ -138,6 +138,8 @@ public final class IndexWriter {
         let files = DocumentSource.walk(roots: roots, skipped: &report.skippedFiles)
         var work: [WorkItem] = []
         var toDelete: [(Int, Int)] = []
+        // Documents analysed again that were indexed before: not counted as added.
+        var replaced = 0
         var seenPaths = Set<String>()
         for file in files {
             switch file.kind {
@@ -155,7 +157,7 @@ public final class IndexWriter {
                     work.append(WorkItem(file: file, onlyIDs: nil))
                     toDelete.append((old.segment, old.doc))
                     report.updated += 1
-                    report.added -= 1  // counted again when analysed
+                    replaced += 1
                 }
             case .collection:
                 let oldPaths = existingByFile[file.path] ?? []
@@ -186,12 +188,12 @@ public final class IndexWriter {
                             changed.insert(document.record.collectionID)
                             toDelete.append((old.segment, old.doc))
                             report.unchanged += 1
-                            report.added -= 1
+                            replaced += 1
                         } else {
                             changed.insert(document.record.collectionID)
                             toDelete.append((old.segment, old.doc))
                             report.updated += 1
-                            report.added -= 1
+                            replaced += 1
                         }
                     } else {
                         changed.insert(document.record.collectionID)
@@ -218,6 +220,7 @@ public final class IndexWriter {
 
         // Analyse and write new segments, one in-memory segment per worker.
         let newEntries = try analyze(work, report: &report, progress: progress)
+        report.added -= replaced
 
         // Deletions against the old segments.
         var segments = manifest.segments
@@ -316,7 +319,7 @@ public final class IndexWriter {
         let shouldStop = options.shouldStop
         let bytesTotal = work.reduce(UInt64(0)) { $0 + ($1.range.map { UInt64($0.count) } ?? $1.file.size) }
         nonisolated(unsafe) let unsafeSelf = self
-        nonisolated(unsafe) let items = work
+        let items = work
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
                 let analyzer = try Analyzer()

@@ -202,7 +202,6 @@ public final class Searcher {
             return SearchResult(query: query, total: 0, exactCount: countExact ? 0 : nil, hits: [])
         }
         let n = reader.statisticsDocumentCount
-        let avgdl = reader.statisticsAverageLength
         // Per segment, per term: ordinals and documents.
         var ordinalsBySegment: [[[Int]]] = []
         var docsBySegment: [[TermDocs]] = []
