@@ -351,3 +351,25 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(onTerminal.contains("\u{1B}[1;31m復工復產"))
     }
 }
+
+@Suite struct CorruptIndexCommandTests {
+    @Test func verifyNamesTheDamageAndRebuildRecovers() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/index").first { $0.hasSuffix(".seg") })
+        let path = dir.path + "/index/" + segment
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let verify = try CLI.run(["verify"], in: dir.path)
+        #expect(verify.status == 2)
+        #expect(verify.stderr.contains(segment))
+        #expect(verify.stderr.contains("search index --rebuild"))
+        #expect(verify.stderr.split(separator: "\n").count == 1)
+        let query = try CLI.run(["復工復產"], in: dir.path)
+        #expect(query.status == 0 || (query.status == 2 && query.stderr.contains("search index --rebuild")))
+        #expect(try CLI.run(["index", "--rebuild"], in: dir.path).status == 0)
+        #expect(try CLI.run(["verify"], in: dir.path).status == 0)
+        #expect(try CLI.run(["-c", "復工復產"], in: dir.path).stdout == "1\n")
+    }
+}
