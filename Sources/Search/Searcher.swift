@@ -112,10 +112,24 @@ public final class Searcher {
         var freqs: [Int32] = []
     }
 
+    /// Term lookups already made, per segment (a batch asks for the same bigrams again and
+    /// again); bounded, and cleared when full.
+    private var lookups: [ObjectIdentifier: [[UInt8]: Int]] = [:]
+    static let lookupCacheLimit = 200_000
+
+    func lookup(_ term: [UInt8], in segment: SegmentReader) throws -> Int? {
+        let key = ObjectIdentifier(segment)
+        if let cached = lookups[key]?[term] { return cached >= 0 ? cached : nil }
+        let found = try segment.lookup(term)
+        if lookups[key, default: [:]].count >= Self.lookupCacheLimit { lookups[key] = [:] }
+        lookups[key, default: [:]][term] = found ?? -1
+        return found
+    }
+
     /// The ordinals whose documents and frequencies score `term`: for a lone character its
     /// character-count term when the segment has one, else the terms it begins.
     func scoringOrdinals(_ term: QueryTerm, in segment: SegmentReader, positional: [Int]? = nil) throws -> [Int] {
-        if case let .characterPrefix(bytes) = term, let o = try segment.lookup([SegmentLayout.characterCountPrefix] + bytes) {
+        if case let .characterPrefix(bytes) = term, let o = try lookup([SegmentLayout.characterCountPrefix] + bytes, in: segment) {
             return [o]
         }
         return try positional ?? ordinals(term, in: segment)
@@ -125,7 +139,7 @@ public final class Searcher {
     func ordinals(_ term: QueryTerm, in segment: SegmentReader) throws -> [Int] {
         switch term {
         case let .exact(bytes):
-            return try segment.lookup(bytes).map { [$0] } ?? []
+            return try lookup(bytes, in: segment).map { [$0] } ?? []
         case let .characterPrefix(bytes):
             // Bigrams that begin with the character, and its unigram; not the words of three
             // or more characters that begin with it (no word of two characters is indexed).
@@ -291,10 +305,13 @@ public final class Searcher {
         for s in reader.segments.indices {
             let scores = scoresBySegment[s], matched = matchedBySegment[s]
             let exactHere = exact[s]
+            let constrained = !constraints.isEmpty
             for doc in 0..<scores.count where matched[doc] {
                 let isExact = !exactHere.isEmpty && exactHere[doc]
                 let entry = TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact)
-                if let admitted = try constrain(entry) {
+                if !constrained {
+                    heap.insert(entry)
+                } else if let admitted = try constrain(entry) {
                     heap.insert(admitted)
                 } else {
                     total -= 1
