@@ -60,14 +60,6 @@ public struct PostingsCursor {
         Int(try reader.u32(at: skipStart + block * SegmentLayout.skipEntrySize + field * 4))
     }
 
-    /// The largest frequency and the smallest document length in the block holding the
-    /// current document (for score upper bounds); nil for short lists.
-    public func blockImpact() throws -> (maxFreq: Int, minLength: Int)? {
-        guard skipCount > 0, index >= 0 else { return nil }
-        let b = index / BitPacking.blockSize
-        return (try skipField(b, 3), try skipField(b, 4))
-    }
-
     /// Advances to the next document; false at the end.
     @inline(__always)
     public mutating func next() throws -> Bool {

@@ -317,9 +317,8 @@ public final class SegmentReader: @unchecked Sendable {
         guard body.count >= SegmentLayout.tocSize else { throw CorruptIndexError(file: name, reason: "no table of contents") }
         let tocStart = body.upperBound - SegmentLayout.tocSize
         let tocBytes = UnsafeRawBufferPointer(rebasing: file.bytes[tocStart..<(body.upperBound - 4)])
-        var toc = ByteReader(file.bytes, offset: tocStart, file: name)
-        var starts: [Int] = []
-        for _ in 0..<SegmentLayout.sectionCount { starts.append(try toc.varintFixed64(max: body.upperBound)) }
+        var toc = ByteReader(file.bytes, offset: tocStart + SegmentLayout.sectionCount * 8, file: name)
+        let starts = try (0..<SegmentLayout.sectionCount).map { try toc.offset(at: tocStart + $0 * 8, limit: body.upperBound) }
         termCount = Int(try toc.u32())
         docCount = Int(try toc.u32())
         sumLength = try toc.u64()
@@ -434,8 +433,6 @@ public final class SegmentReader: @unchecked Sendable {
         return try PostingsCursor(ByteReader(slice, file: name), docCount: docCount, hasPositions: SegmentLayout.hasPositions(term))
     }
 
-    public func docFreq(_ ordinal: Int) throws -> Int { try postings(ordinal).docFreq }
-
     public func docLength(_ doc: Int) throws -> UInt32 {
         try verifyLengths()
         guard doc >= 0, doc < docCount else { throw reader.corrupt("document \(doc) out of range") }
@@ -502,11 +499,3 @@ public final class SegmentReader: @unchecked Sendable {
     }
 }
 
-extension ByteReader {
-    /// A u64 that must be a valid offset no larger than `max`.
-    mutating func varintFixed64(max limit: Int) throws -> Int {
-        let v = try u64()
-        guard v <= UInt64(limit) else { throw corrupt("offset \(v) beyond the file") }
-        return Int(v)
-    }
-}

@@ -20,30 +20,33 @@ public struct Explanation: Sendable {
 }
 
 extension Searcher {
-    /// How a hit's score of a plain query comes about: each term's BM25 part and the
-    /// containment bonus; the parts add up to the hit's score.
-    public func explain(_ plan: QueryPlan, hit: Hit) throws -> Explanation {
+    /// How each hit's score of a plain query comes about: every term's BM25 part and the
+    /// containment bonus; the parts add up to the hit's score. Each term's postings are read
+    /// once for all the hits.
+    public func explain(_ plan: QueryPlan, hits: [Hit]) throws -> [Explanation] {
         let n = reader.statisticsDocumentCount
         let avgdl = reader.statisticsAverageLength
-        let segment = reader.segments[hit.segment].reader
-        let length = Int(try segment.docLength(hit.doc))
-        var parts: [ScorePart] = []
+        let lengths = try hits.map { Int(try reader.segments[$0.segment].reader.docLength($0.doc)) }
+        var parts = [[ScorePart]](repeating: [], count: hits.count)
         var bonus = 0.0
         for (t, term) in plan.terms.enumerated() {
             var df = 0
-            var tf = 0
+            var tf = [Int](repeating: 0, count: hits.count)
             for (s, view) in reader.segments.enumerated() {
                 let docs = try termDocs(try scoringOrdinals(term, in: view.reader), in: view.reader)
                 df += docs.docs.count
-                if s == hit.segment, let i = docs.docs.firstIndex(of: Int32(hit.doc)) { tf = Int(docs.freqs[i]) }
+                for (h, hit) in hits.enumerated() where hit.segment == s {
+                    if let i = docs.docs.firstIndex(of: Int32(hit.doc)) { tf[h] = Int(docs.freqs[i]) }
+                }
             }
             let idf = plan.weights[t] * bm25.idf(docFreq: df, documentCount: n)
             bonus += idf
-            guard tf > 0 else { continue }
-            let score = bm25.score(tf: tf, idf: idf, length: Double(length), averageLength: avgdl)
-            parts.append(ScorePart(term: term.description, weight: plan.weights[t], idf: idf / plan.weights[t], termFrequency: tf,
-                                   documentLength: length, averageLength: avgdl, score: score))
+            for h in hits.indices where tf[h] > 0 {
+                let score = bm25.score(tf: tf[h], idf: idf, length: Double(lengths[h]), averageLength: avgdl)
+                parts[h].append(ScorePart(term: term.description, weight: plan.weights[t], idf: idf / plan.weights[t],
+                                          termFrequency: tf[h], documentLength: lengths[h], averageLength: avgdl, score: score))
+            }
         }
-        return Explanation(parts: parts, containmentBonus: hit.exact ? bonus : 0)
+        return hits.indices.map { Explanation(parts: parts[$0], containmentBonus: hits[$0].exact ? bonus : 0) }
     }
 }

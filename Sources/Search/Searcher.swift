@@ -391,28 +391,6 @@ func keepStarts(_ starts: inout [Int32], occurringAt positions: [Int32], offset:
     swap(&starts, &kept)
 }
 
-/// Whether some p in lists[0] has p + offsets[i] - offsets[0] in every lists[i].
-func phraseOccurs(_ lists: [[Int32]], offsets: [Int32]) -> Bool {
-    guard let first = lists.first else { return false }
-    outer: for p in first {
-        for i in 1..<lists.count {
-            let want = p + offsets[i] - offsets[0]
-            if !binaryContains(lists[i], want) { continue outer }
-        }
-        return true
-    }
-    return false
-}
-
-func binaryContains(_ a: [Int32], _ x: Int32) -> Bool {
-    var lo = 0, hi = a.count
-    while lo < hi {
-        let mid = (lo + hi) / 2
-        if a[mid] < x { lo = mid + 1 } else { hi = mid }
-    }
-    return lo < a.count && a[lo] == x
-}
-
 func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
     var result: [Int32] = []
     var i = 0, j = 0

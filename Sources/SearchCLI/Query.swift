@@ -169,11 +169,10 @@ extension SearchCommand {
                     : matched + ", \(result.exactCount ?? 0) contain \(text)"
                 print(printer.paint(header, "2"))
                 if explain && !QueryParser.usesSyntax(text) {
-                    for hit in result.hits {
+                    for (hit, e) in zip(result.hits, try searcher.explain(plan, hits: result.hits)) {
                         var single = result
                         single.hits = [hit]
                         print(printer.text(single, plan: plan), terminator: "")
-                        let e = try searcher.explain(plan, hit: hit)
                         for p in e.parts {
                             print(String(format: "     %@  %.4f = %@idf %.3f × tf %d / (tf %d + k1 %.2f × (1 − b %.2f + b × len %d / avg %.1f))",
                                          p.term, p.score, p.weight == 1 ? "" : String(format: "weight %.2f × ", p.weight), p.idf,
