@@ -70,10 +70,17 @@ public struct AnalyzedText: Sendable {
 public final class Analyzer {
     public let normalizer: Normalizer
     private let breaker: WordBreaker
+    /// Words kept whole on top of ICU's segmentation (see `UserDictionary`).
+    public let dictionary: UserDictionary?
+    /// How the words of a run are chosen when a dictionary is present.
+    public var dictionaryCosts = DictionaryCosts()
 
-    public init() throws {
-        normalizer = Normalizer()
+    /// `simplify: false` keeps Traditional characters (only to measure what folding costs
+    /// segmentation; indexes always fold).
+    public init(dictionary: UserDictionary? = nil, simplify: Bool = true) throws {
+        normalizer = Normalizer(folder: CharacterFolder(simplify: simplify))
         breaker = try WordBreaker()
+        self.dictionary = dictionary.flatMap { $0.words.isEmpty ? nil : $0 }
     }
 
     public func analyze(_ text: String) -> AnalyzedText {
@@ -85,14 +92,30 @@ public final class Analyzer {
         let normalized = normalizer.normalize(input)
         let (tokens, positionCount) = normalized.bytes.withUnsafeBufferPointer { text in
             breaker.segment(text, into: &segments)
+            if let dictionary { applyDictionary(dictionary, text) }
             return tokenize(text, normalized: normalized)
         }
         return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: positionCount,
                             wordBoundaries: segments.map { Int32($0.end) })
     }
 
+    /// The words of the normalised text: ICU's segments, re-cut by the dictionary.
+    public func segments(of normalized: NormalizedText) -> [WordSegment] {
+        normalized.bytes.withUnsafeBufferPointer { text in
+            breaker.segment(text, into: &segments)
+            if let dictionary { applyDictionary(dictionary, text) }
+        }
+        return segments
+    }
+
     // Reused between calls.
     private var segments: [WordSegment] = []
+    private var recut: [WordSegment] = []
+    private var regionChars: [Int] = []
+    private var charAtByte: [Int32] = []
+    private var icuEnd: [Int32] = []
+    private var bestCost: [Float] = []
+    private var bestFrom: [Int32] = []
     private var charStart: [Int32] = []
     private var charEnd: [Int32] = []
     private var charIsWord: [Bool] = []
@@ -153,6 +176,121 @@ public final class Analyzer {
             a.position != b.position ? a.position < b.position : a.kind.rawValue > b.kind.rawValue
         }
         return (tokens, Int32(count))
+    }
+}
+
+/// Costs of the words a run of word characters may be cut into when a dictionary is
+/// present; the cut with the least total cost wins. The dictionary is trusted over ICU
+/// (an ICU word it lacks costs as much as two of its words), ICU over lone characters
+/// (two unknown characters cost more than ICU's word), and a word both agree on is
+/// cheapest. Measured on SIGHAN 2005 with each corpus' training words (README): an ICU
+/// word cost of 1.05 instead of 2.05 gives F1 0.85/0.85/0.91/0.88 instead of
+/// 0.91/0.89/0.94/0.92 (AS, CityU, MSR, PKU).
+public struct DictionaryCosts: Sendable {
+    /// A dictionary word.
+    public var dictionaryWord: Float = 1
+    /// An ICU word the dictionary does not hold.
+    public var icuWord: Float = 2.05
+    /// A character that is neither a dictionary word nor an ICU word by itself.
+    public var lone: Float = 1.1
+    /// A dictionary word that is also one of ICU's words.
+    public var agreed: Float = 0.95
+
+    public init() {}
+}
+
+extension Analyzer {
+    /// Re-cuts each region of adjacent ICU words (status ≥ 100, no space or punctuation
+    /// between them) into the cheapest sequence of dictionary words, ICU words and single
+    /// characters, and replaces `segments` with the result.
+    fileprivate func applyDictionary(_ dictionary: UserDictionary, _ text: UnsafeBufferPointer<UInt8>) {
+        recut.removeAll(keepingCapacity: true)
+        var k = 0
+        while k < segments.count {
+            guard segments[k].status >= 100 else {
+                recut.append(segments[k])
+                k += 1
+                continue
+            }
+            var e = k
+            while e + 1 < segments.count && segments[e + 1].status >= 100 && segments[e + 1].start == segments[e].end { e += 1 }
+            recutRegion(dictionary, text, k...e)
+            k = e + 1
+        }
+        swap(&segments, &recut)
+    }
+
+    private func recutRegion(_ dictionary: UserDictionary, _ text: UnsafeBufferPointer<UInt8>, _ region: ClosedRange<Int>) {
+        let regionStart = segments[region.lowerBound].start, regionEnd = segments[region.upperBound].end
+        // Character boundaries of the region, and the character index of each boundary byte.
+        regionChars.removeAll(keepingCapacity: true)
+        charAtByte.removeAll(keepingCapacity: true)
+        charAtByte.append(contentsOf: repeatElement(-1, count: regionEnd - regionStart + 1))
+        var i = regionStart
+        while i < regionEnd {
+            charAtByte[i - regionStart] = Int32(regionChars.count)
+            regionChars.append(i)
+            i += UTF8Decoding.encodedLength(leadByte: text[i])
+        }
+        let n = regionChars.count
+        charAtByte[regionEnd - regionStart] = Int32(n)
+        regionChars.append(regionEnd)
+        guard n > 1 else {
+            recut.append(contentsOf: segments[region])
+            return
+        }
+        icuEnd.removeAll(keepingCapacity: true)
+        icuEnd.append(contentsOf: repeatElement(-1, count: n))
+        for s in segments[region] {
+            let a = charAtByte[s.start - regionStart], b = charAtByte[s.end - regionStart]
+            if a >= 0 && b >= 0 { icuEnd[Int(a)] = b }
+        }
+        bestCost.removeAll(keepingCapacity: true)
+        bestCost.append(0)
+        bestCost.append(contentsOf: repeatElement(Float.infinity, count: n))
+        bestFrom.removeAll(keepingCapacity: true)
+        bestFrom.append(contentsOf: repeatElement(-1, count: n + 1))
+        let costs = dictionaryCosts
+        for a in 0..<n {
+            let base = bestCost[a]
+            var singleIsWord = Int(icuEnd[a]) == a + 1
+            var icuIsWord = false
+            let icu = Int(icuEnd[a])
+            dictionary.forEachWord(in: text, from: regionChars[a], limit: regionEnd) { endByte in
+                let b = Int(charAtByte[endByte - regionStart])
+                if b == a + 1 { singleIsWord = true }
+                if b == icu { icuIsWord = true }
+                let cost = base + (b == icu ? costs.agreed : costs.dictionaryWord)
+                if cost < bestCost[b] {
+                    bestCost[b] = cost
+                    bestFrom[b] = Int32(a)
+                }
+            }
+            if icu > a + 1 && !icuIsWord && base + costs.icuWord < bestCost[icu] {
+                bestCost[icu] = base + costs.icuWord
+                bestFrom[icu] = Int32(a)
+            }
+            let single = base + (icu == a + 1 ? costs.agreed : singleIsWord ? costs.dictionaryWord : costs.lone)
+            if single < bestCost[a + 1] {
+                bestCost[a + 1] = single
+                bestFrom[a + 1] = Int32(a)
+            }
+        }
+        // Walk back from the end, then emit in order.
+        let first = recut.count
+        var b = n
+        while b > 0 {
+            let a = Int(bestFrom[b])
+            recut.append(WordSegment(start: regionChars[a], end: regionChars[b], status: 400))
+            b = a
+        }
+        recut[first...].reverse()
+        // Keep ICU's status where a word is one of ICU's.
+        var s = region.lowerBound
+        for w in first..<recut.count {
+            while s < region.upperBound && segments[s].end < recut[w].end { s += 1 }
+            if segments[s].start == recut[w].start && segments[s].end == recut[w].end { recut[w].status = segments[s].status }
+        }
     }
 }
 

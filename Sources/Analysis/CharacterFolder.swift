@@ -33,7 +33,12 @@ public final class CharacterFolder {
     /// Results that are not exactly one scalar, and code points above `directLimit`.
     private var other: [UInt32: [UInt32]] = [:]
 
-    public init() {
+    /// Whether Traditional characters fold to Simplified (off only to measure segmentation
+    /// on unfolded text; the index always folds).
+    public let simplify: Bool
+
+    public init(simplify: Bool = true) {
+        self.simplify = simplify
         direct = [UInt32](repeating: Self.unknown, count: Self.directLimit)
     }
 
@@ -51,7 +56,7 @@ public final class CharacterFolder {
                 return
             }
             if cached == Self.unknown {
-                let folded = Self.compute(scalar)
+                let folded = compute(scalar)
                 if folded.count == 1 {
                     direct[Int(scalar)] = folded[0]
                 } else {
@@ -66,7 +71,7 @@ public final class CharacterFolder {
             out.append(contentsOf: folded)
             return
         }
-        let folded = Self.compute(scalar)
+        let folded = compute(scalar)
         other[scalar] = folded
         out.append(contentsOf: folded)
     }
@@ -80,7 +85,7 @@ public final class CharacterFolder {
         return String(result)
     }
 
-    private static func compute(_ scalar: UInt32) -> [UInt32] {
+    private func compute(_ scalar: UInt32) -> [UInt32] {
         var input: [UInt16] = []
         if scalar < 0x10000 {
             input.append(UInt16(scalar))
@@ -103,7 +108,7 @@ public final class CharacterFolder {
         }
         var result: [UInt32] = []
         for s in String(decoding: Array(units), as: UTF16.self).unicodeScalars {
-            result.append(traditionalToSimplified[s.value] ?? s.value)
+            result.append(simplify ? traditionalToSimplified[s.value] ?? s.value : s.value)
         }
         return result
     }

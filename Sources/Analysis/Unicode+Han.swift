@@ -90,5 +90,10 @@ public enum UTF8Decoding {
     public static func encodedLength(_ v: UInt32) -> Int {
         v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4
     }
-}
 
+    /// Number of bytes of the character a (valid) UTF-8 lead byte starts.
+    @inline(__always)
+    public static func encodedLength(leadByte b: UInt8) -> Int {
+        b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+    }
+}

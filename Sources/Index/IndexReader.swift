@@ -1,3 +1,4 @@
+import Analysis
 import IndexFormat
 
 /// A segment as seen by one commit: its reader and its deleted documents.
@@ -12,10 +13,12 @@ public struct SegmentView: Sendable {
 
 public enum IndexError: Error, CustomStringConvertible {
     case missing(String)
+    case dictionaryMissing(String)
 
     public var description: String {
         switch self {
         case let .missing(dir): "no index at \(dir); create one with `search index [PATH…]`"
+        case let .dictionaryMissing(path): "dictionary \(path) not found (pass another with --dict FILE, or --dict '' for dictionary.txt in the index)"
         }
     }
 }
@@ -26,6 +29,8 @@ public final class IndexReader: @unchecked Sendable {
     public let directory: String
     public let manifest: Manifest
     public let segments: [SegmentView]
+    /// The user dictionary the index was built with; queries must be cut with it.
+    public let dictionary: UserDictionary?
     /// Live documents.
     public let documentCount: Int
     /// Average token count of live documents.
@@ -58,6 +63,7 @@ public final class IndexReader: @unchecked Sendable {
     init(directory: String, manifest: Manifest) throws {
         self.directory = directory
         self.manifest = manifest
+        dictionary = try DictionaryFile.load(directory: directory, name: manifest.dictionaryFile)
         var views: [SegmentView] = []
         var live = 0
         var lengthSum: UInt64 = 0

@@ -55,6 +55,9 @@ public struct IndexOptions: Sendable {
     public var maxMergeBytes: Int = 384 << 20
     /// Discard the existing index and build it anew.
     public var rebuild = false
+    /// The user dictionary's file: nil keeps the one recorded by earlier updates (at first
+    /// `dictionary.txt` in the index directory); "" goes back to that default.
+    public var dictionarySource: String? = nil
     /// Polled between files; when it returns true the update stops without committing.
     public var shouldStop: @Sendable () -> Bool = { false }
 
@@ -75,6 +78,15 @@ public final class IndexWriter {
     private let lock: WriteLock
     private var manifest: Manifest
     private let segmentNumberLock = NSLock()
+    /// Set by `rebuild`, or by a dictionary whose words changed.
+    private var rebuilding: Bool
+    /// The dictionary documents are analysed with.
+    public let dictionary: UserDictionary?
+    /// When the dictionary's words changed: how many there were and are (the index is rebuilt).
+    public private(set) var dictionaryChange: (old: Int, new: Int)? = nil
+    /// The dictionary fields of the next commit, and whether its file must be written.
+    private var nextDictionary: (file: String, source: String, hash: UInt64)
+    private var dictionaryToWrite: UserDictionary? = nil
 
     public static let lockFileName = "LOCK"
 
@@ -83,15 +95,48 @@ public final class IndexWriter {
         self.options = options
         try FileSystem.makeDirectory(directory)
         lock = try WriteLock(path: directory + "/" + Self.lockFileName)
-        if options.rebuild {
-            manifest = Manifest()
-            if let old = try? Manifest.load(directory: directory) {
-                manifest.generation = old.generation
-                manifest.nextSegmentNumber = old.nextSegmentNumber
-                manifest.roots = old.roots
-            }
+        let recorded = options.rebuild ? (try? Manifest.load(directory: directory)) ?? Manifest()
+                                       : try Manifest.load(directory: directory) ?? Manifest()
+
+        // The dictionary: reuse the index's copy while the source file is unchanged.
+        let source = options.dictionarySource.map { $0.isEmpty ? "" : DocumentSource.absolutePath($0) ?? $0 } ?? recorded.dictionarySource
+        let sourcePath = source.isEmpty ? directory + "/" + DictionaryFile.defaultSourceName : source
+        let raw: [UInt8]?
+        if FileSystem.exists(sourcePath) {
+            raw = try FileSystem.read(sourcePath)
+        } else if !source.isEmpty {
+            throw IndexError.dictionaryMissing(source)
         } else {
-            manifest = try Manifest.load(directory: directory) ?? Manifest()
+            raw = nil
+        }
+        let hash = raw.map(ContentHash.hash) ?? 0
+        let old = options.rebuild ? try? DictionaryFile.load(directory: directory, name: recorded.dictionaryFile)
+                                  : try DictionaryFile.load(directory: directory, name: recorded.dictionaryFile)
+        var rebuilding = options.rebuild
+        if hash == recorded.dictionarySourceHash && source == recorded.dictionarySource && (old != nil) == !recorded.dictionaryFile.isEmpty {
+            dictionary = old
+            nextDictionary = (recorded.dictionaryFile, source, hash)
+        } else {
+            let parsed = raw.map { UserDictionary.parse($0, normalizer: Normalizer()) }
+            let new = parsed.flatMap { $0.words.isEmpty ? nil : $0 }
+            dictionary = new
+            if (old?.words ?? []) == (new?.words ?? []) {
+                nextDictionary = (recorded.dictionaryFile, source, hash)
+            } else {
+                dictionaryChange = (old?.words.count ?? 0, new?.words.count ?? 0)
+                rebuilding = rebuilding || !recorded.segments.isEmpty
+                nextDictionary = (new == nil ? "" : "dict_\(recorded.generation + 1).dic", source, hash)
+                dictionaryToWrite = new
+            }
+        }
+        self.rebuilding = rebuilding
+        if rebuilding {
+            manifest = Manifest()
+            manifest.generation = recorded.generation
+            manifest.nextSegmentNumber = recorded.nextSegmentNumber
+            manifest.roots = recorded.roots
+        } else {
+            manifest = recorded
         }
     }
 
@@ -254,8 +299,9 @@ public final class IndexWriter {
         segments.append(contentsOf: fresh)
         segments.removeAll { $0.deletedCount == $0.docCount }
 
-        let changedSomething = !newEntries.isEmpty || !deletionSets.isEmpty || options.rebuild
+        let changedSomething = !newEntries.isEmpty || !deletionSets.isEmpty || rebuilding
             || Set(manifest.roots) != Set(manifest.roots + roots)
+            || nextDictionary != (manifest.dictionaryFile, manifest.dictionarySource, manifest.dictionarySourceHash)
         guard changedSomething else {
             report.seconds = Date().timeIntervalSince(started)
             return report
@@ -267,7 +313,12 @@ public final class IndexWriter {
         next.segments = segments
         next.commitTime = Int64(Date().timeIntervalSince1970 * 1e9)
         for r in roots where !next.roots.contains(r) { next.roots.append(r) }
+        (next.dictionaryFile, next.dictionarySource, next.dictionarySourceHash) = nextDictionary
+        if let words = dictionaryToWrite {
+            try FileSystem.writeAndSync(directory + "/" + next.dictionaryFile, DictionaryFile.encode(words))
+        }
         try commit(next)
+        dictionaryToWrite = nil
         report.committed = true
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -283,14 +334,14 @@ public final class IndexWriter {
 
     /// Deletes files of older commits and leftovers of killed writers.
     public func removeUnreferencedFiles() {
-        var keep: Set<String> = [Manifest.fileName, Self.lockFileName, "dictionary.txt"]
+        var keep: Set<String> = [Manifest.fileName, Self.lockFileName, DictionaryFile.defaultSourceName, manifest.dictionaryFile]
         for s in manifest.segments {
             keep.insert(s.fileName)
             if let d = s.deletionFileName { keep.insert(d) }
         }
         guard let names = try? FileSystem.list(directory) else { return }
         for name in names where !keep.contains(name) {
-            let ours = name.hasSuffix(".seg") || name.hasSuffix(".del") || name.hasSuffix(".tmp")
+            let ours = name.hasSuffix(".seg") || name.hasSuffix(".del") || name.hasSuffix(".tmp") || name.hasSuffix(".dic")
             if ours { FileSystem.remove(directory + "/" + name) }
         }
     }
@@ -320,9 +371,10 @@ public final class IndexWriter {
         let bytesTotal = work.reduce(UInt64(0)) { $0 + ($1.range.map { UInt64($0.count) } ?? $1.file.size) }
         nonisolated(unsafe) let unsafeSelf = self
         let items = work
+        let dictionary = self.dictionary
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
-                let analyzer = try Analyzer()
+                let analyzer = try Analyzer(dictionary: dictionary)
                 var builder = SegmentBuilder()
                 var local = UpdateReport()
                 var entries: [SegmentEntry] = []

@@ -19,6 +19,11 @@ public struct SegmentEntry: Sendable, Equatable {
 ///     u64 generation · u64 next segment number · u64 commit time (ns since 1970)
 ///     varint root count · roots (varint length + UTF-8)
 ///     varint segment count · per segment: name · varint docs · varint deletion gen · varint deleted
+///     dictionary file name ("" for none) · dictionary source path ("" for the default) ·
+///     u64 content hash of the source file (0 when it was missing)
+///
+/// (Strings are varint length + UTF-8. The three dictionary fields are absent from
+/// manifests written before dictionaries existed, which read as "no dictionary".)
 public struct Manifest: Sendable, Equatable {
     public static let fileName = "MANIFEST"
     static let kind = "MANI"
@@ -28,6 +33,12 @@ public struct Manifest: Sendable, Equatable {
     public var commitTime: Int64 = 0
     public var roots: [String] = []
     public var segments: [SegmentEntry] = []
+    /// The index's copy of its user dictionary (`DictionaryFile`); empty when it has none.
+    public var dictionaryFile = ""
+    /// The dictionary file `search index --dict` named; empty for `dictionary.txt` in the index.
+    public var dictionarySource = ""
+    /// `ContentHash` of the source file when the index was built from it (0: no file).
+    public var dictionarySourceHash: UInt64 = 0
 
     public init() {}
 
@@ -45,6 +56,9 @@ public struct Manifest: Sendable, Equatable {
             w.varint(s.deletionGeneration)
             w.varint(s.deletedCount)
         }
+        w.string(dictionaryFile)
+        w.string(dictionarySource)
+        w.u64(dictionarySourceHash)
         return FileEnvelope.wrap(kind: Self.kind, body: w.bytes)
     }
 
@@ -66,6 +80,12 @@ public struct Manifest: Sendable, Equatable {
                 let gen = try r.varint(max: Int(Int32.max))
                 let deleted = try r.varint(max: docs)
                 m.segments.append(SegmentEntry(name: name, docCount: docs, deletionGeneration: gen, deletedCount: deleted))
+            }
+            if !r.isAtEnd {
+                m.dictionaryFile = try r.string()
+                guard !m.dictionaryFile.contains("/") else { throw r.corrupt("bad dictionary file name") }
+                m.dictionarySource = try r.string()
+                m.dictionarySourceHash = try r.u64()
             }
             guard r.isAtEnd else { throw r.corrupt("trailing bytes") }
             return m

@@ -89,7 +89,7 @@ public final class Searcher {
 
     public init(reader: IndexReader) throws {
         self.reader = reader
-        analyzer = try Analyzer()
+        analyzer = try Analyzer(dictionary: reader.dictionary)
         normsCache = Array(repeating: nil, count: reader.segments.count)
     }
 

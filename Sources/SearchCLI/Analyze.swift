@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import Index
 
 extension SearchCommand {
     struct Analyze: ParsableCommand {
@@ -10,18 +11,24 @@ extension SearchCommand {
             Like Elasticsearch's _analyze. Texts come from the arguments, or one a line from \
             stdin. --json prints one object a line: {"text": NORMALISED, "tokens": [{"term", \
             "position", "start", "end", "kind"}]}, start and end being UTF-8 byte offsets into \
-            the input text and kind one of word, subword, number, latin.
+            the input text and kind one of word, subword, number, latin. Texts are cut with \
+            the index's user dictionary (as queries are), or with --dict FILE.
             """
         )
 
         @Flag(name: .long, help: "One JSON object a line.")
         var json = false
 
+        @OptionGroup var location: IndexLocation
+
+        @Option(name: .long, help: ArgumentHelp("A dictionary file to cut with instead of the index's.", valueName: "file"))
+        var dict: String?
+
         @Argument(help: "Texts to analyse (default: one a line from stdin).")
         var texts: [String] = []
 
         func run() throws {
-            let analyzer = try Analyzer()
+            let analyzer = try Analyzer(dictionary: try loadDictionary(dict, index: location))
             var inputs = texts
             if inputs.isEmpty {
                 while let line = readLine(strippingNewline: true) { inputs.append(line) }
@@ -49,5 +56,20 @@ extension SearchCommand {
                 }
             }
         }
+    }
+}
+
+/// The dictionary a tool should cut text with: the file given, else the index's own copy
+/// (what its queries use), else none.
+func loadDictionary(_ path: String?, index: IndexLocation) throws -> UserDictionary? {
+    if let path {
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw UserError("\(path): cannot read") }
+        return UserDictionary.parse(Array(bytes), normalizer: Normalizer())
+    }
+    guard IndexReader.exists(directory: index.index) else { return nil }
+    do {
+        return try IndexReader.open(directory: index.index).dictionary
+    } catch {
+        throw UserError(String(describing: error))
     }
 }

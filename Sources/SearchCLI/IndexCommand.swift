@@ -13,6 +13,10 @@ extension SearchCommand {
             Only new and changed files are analysed (size and modification time, then content \
             hash); documents whose files are gone are removed. Without PATH, the roots indexed \
             before are updated, or ./corpus for a new index.
+
+            A user dictionary (one word a line, Traditional or Simplified; default \
+            dictionary.txt in the index directory) keeps its words whole as single terms. When \
+            its words change, the next `search index` rebuilds the index with them.
             """
         )
 
@@ -27,6 +31,9 @@ extension SearchCommand {
         @Option(name: .long, help: "Merge segments down to at most this many (default 8; 1 makes one segment, which queries read fastest).")
         var maxSegments: Int?
 
+        @Option(name: .long, help: ArgumentHelp("User dictionary file, remembered for later updates ('' for dictionary.txt in the index).", valueName: "file"))
+        var dict: String?
+
         @Argument(help: "Folders or files to index.")
         var paths: [String] = []
 
@@ -37,7 +44,17 @@ extension SearchCommand {
             installInterruptHandler()
             if let threads { options.workers = max(1, threads) }
             if let maxSegments { options.maxSegments = max(1, maxSegments) }
-            let writer = try IndexWriter(directory: location.index, options: options)
+            options.dictionarySource = dict
+            let writer: IndexWriter
+            do {
+                writer = try IndexWriter(directory: location.index, options: options)
+            } catch let error as IndexError {
+                throw UserError(error.description)
+            }
+            if let change = writer.dictionaryChange {
+                let what = change.old == 0 ? "a dictionary of \(change.new) words" : "the dictionary changed (\(change.new) words, was \(change.old))"
+                stderrLine("search: \(what); " + (rebuild || writer.roots.isEmpty ? "indexing with it" : "rebuilding the index with it"))
+            }
             var roots: [String] = []
             let given = paths.isEmpty ? (writer.roots.isEmpty ? ["corpus"] : writer.roots) : paths
             for p in given {
@@ -106,6 +123,9 @@ extension SearchCommand {
             print("bytes on disk: \(bytes)")
             print("average document length: \(String(format: "%.1f", reader.averageLength)) tokens")
             print("roots: \(reader.manifest.roots.joined(separator: ", "))")
+            let dictionarySource = DictionaryFile.sourcePath(directory: location.index, manifest: reader.manifest)
+            print("dictionary: \(reader.dictionary?.words.count ?? 0) words from \(displayPath(dictionarySource))"
+                  + (DictionaryFile.sourceChanged(directory: location.index, manifest: reader.manifest) ? " (changed since; run `search index`)" : ""))
             print("generation: \(reader.manifest.generation), committed \(ISO8601DateFormatter().string(from: date))")
         }
     }

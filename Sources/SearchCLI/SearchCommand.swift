@@ -27,7 +27,7 @@ struct SearchCommand: ParsableCommand {
         Without an index, the first query builds one from ./corpus.
         """,
         version: "0.1.0",
-        subcommands: [Query.self, IndexCommand.self, Batch.self, Show.self, Stats.self, Verify.self, Analyze.self, Evaluate.self],
+        subcommands: [Query.self, IndexCommand.self, Batch.self, Show.self, Stats.self, Verify.self, Analyze.self, Segment.self, Evaluate.self],
         defaultSubcommand: Query.self
     )
 
@@ -77,7 +77,12 @@ func openIndex(_ location: IndexLocation) throws -> IndexReader {
         }
     }
     do {
-        return try IndexReader.open(directory: dir)
+        let reader = try IndexReader.open(directory: dir)
+        if DictionaryFile.sourceChanged(directory: dir, manifest: reader.manifest) {
+            let path = DictionaryFile.sourcePath(directory: dir, manifest: reader.manifest)
+            stderrLine("search: note: \(displayPath(path)) changed since the index was built; run `search index` to rebuild with it")
+        }
+        return reader
     } catch let error as CorruptIndexError {
         throw UserError(error.description)
     }

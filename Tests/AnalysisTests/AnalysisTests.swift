@@ -164,3 +164,75 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(a.terms.contains("工"))
     }
 }
+
+@Suite struct UserDictionaryTests {
+    func dictionary(_ text: String) -> UserDictionary {
+        UserDictionary.parse(Array(text.utf8), normalizer: Normalizer())
+    }
+
+    @Test func parsesLinesFoldsScriptAndDropsWhatCannotMatch() {
+        let d = dictionary("\u{FEFF}復工復產\n# a comment\n\n非公企业 10 n\n  黨建  \n《民法典》\nCOVID-19\nＡＢＣ詞\n")
+        #expect(d.words.map { String(decoding: $0, as: UTF8.self) }.sorted() == ["abc词", "党建", "复工复产", "非公企业"])
+        #expect(d.contains(Array("复工复产".utf8)))
+        #expect(!d.contains(Array("复工".utf8)))  // a prefix is not a word
+        #expect(!d.contains(Array("复工复产率".utf8)))
+        #expect(d.maxCharacters == 4)
+    }
+
+    @Test func findsEveryWordStartingAtAPlaceShortestFirst() {
+        let d = dictionary("工业\n工业园\n工业园区\n园区\n")
+        let text = Array("工业园区建设".utf8)
+        var ends: [Int] = []
+        text.withUnsafeBufferPointer { b in d.forEachWord(in: b, from: 0, limit: b.count) { ends.append($0) } }
+        #expect(ends == [6, 9, 12])
+        ends = []
+        text.withUnsafeBufferPointer { b in d.forEachWord(in: b, from: 0, limit: 9) { ends.append($0) } }
+        #expect(ends == [6, 9])  // the limit cuts words off
+    }
+
+    @Test func dictionaryWordsBecomeSingleTermsInEitherScript() throws {
+        let plain = try Analyzer()
+        #expect(!plain.analyze("有序推動復工復產").tokens.contains { $0.kind == .word })
+        let analyzer = try Analyzer(dictionary: dictionary("復工復產\n"))
+        for text in ["有序推動復工復產", "有序推动复工复产"] {
+            let analyzed = analyzer.analyze(text)
+            let words = analyzed.tokens.filter { $0.kind == .word }
+            #expect(words.map(analyzed.term) == ["复工复产"])
+            #expect(words.first?.position == 4)
+            #expect(analyzed.isWordBoundary(12) && analyzed.isWordBoundary(24))
+            // Sub-word terms are unchanged: the dictionary adds, it never hides text.
+            #expect(analyzed.tokens.filter { $0.kind == .subword }.map(analyzed.term)
+                    == plain.analyze(text).tokens.filter { $0.kind == .subword }.map(plain.analyze(text).term))
+        }
+    }
+
+    @Test func cutPrefersDictionaryWordsThenICUWordsThenLoneCharacters() throws {
+        // Dictionary words win over ICU's cut…
+        let analyzer = try Analyzer(dictionary: dictionary("园区非公\n企业党\n"))
+        let analyzed = analyzer.analyze("园区非公企业党组织")
+        let words = analyzed.tokens.filter { $0.kind == .word }.map(analyzed.term)
+        #expect(words == ["园区非公", "企业党"])
+        // …and where the dictionary has nothing, ICU's words stand.
+        let icuOnly = try Analyzer().analyze("组织")
+        let cut = try Analyzer(dictionary: dictionary("企业党\n")).analyze("组织")
+        #expect(cut.wordBoundaries == icuOnly.wordBoundaries)
+    }
+}
+
+@Suite struct SegmentationScoreTests {
+    @Test func scoresWordsAsCharacterSpans() {
+        // Gold: 共同 创造 美好 的 新 世纪; system: 共同 创 造 美好的 新 世纪 → 3 correct.
+        let score = SegmentationScore(gold: ["共同", "创造", "美好", "的", "新", "世纪"],
+                                      system: ["共同", "创", "造", "美好的", "新", "世纪"],
+                                      knownWords: ["共同", "创造", "美好", "的", "新"])
+        #expect(score.goldWords == 6 && score.systemWords == 6 && score.correct == 3)
+        #expect(abs(score.f1 - 0.5) < 1e-9)
+        #expect(score.goldOOV == 1 && score.correctOOV == 1)  // 世纪
+    }
+
+    @Test func linesMayBreakDifferentlyInGoldAndSystem() {
+        // MSR's gold moves an opening quote to the previous line: spans still line up.
+        let score = SegmentationScore(gold: ["他", "说", "“", "\n", "好"], system: ["他", "说", "\n", "“", "好"])
+        #expect(score.correct == 4 && score.goldWords == 4)
+    }
+}

@@ -373,3 +373,49 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(try CLI.run(["-c", "復工復產"], in: dir.path).stdout == "1\n")
     }
 }
+
+@Suite struct DictionaryCommandTests {
+    @Test func indexAnnouncesADictionaryAndQueriesNoteAStaleOne() throws {
+        let dir = try workspaceWithSampleCorpus()
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        dir.write("index/dictionary.txt", "復工復產\n")
+        var r = try CLI.run(["復工復產", "-l"], in: dir.path)
+        #expect(r.status == 0 && r.stderr.contains("changed since the index was built"))
+        r = try CLI.run(["index"], in: dir.path)
+        #expect(r.stderr.contains("a dictionary of 1 words; rebuilding the index with it"))
+        r = try CLI.run(["復工復產", "-l"], in: dir.path)
+        #expect(r.status == 0 && r.stderr.isEmpty)
+        r = try CLI.run(["analyze", "--json", "復工復產"], in: dir.path)
+        #expect(r.stdout.contains("\"term\":\"复工复产\"") && r.stdout.contains("\"kind\":\"word\""))
+        r = try CLI.run(["index", "--dict", "nowhere.txt"], in: dir.path)
+        #expect(r.status == 2 && r.stderr.contains("nowhere.txt not found"))
+    }
+
+    @Test func segmentCutsLinesAndScoresAgainstGold() throws {
+        let dir = TemporaryDirectory("search-cli")
+        dir.write("words.txt", "复工复产\n园区\n")
+        dir.write("test.txt", "有序推动复工复产\r\n园区建设\r\n")
+        dir.write("gold.txt", "有序  推动  复工复产\r\n园区  建设\r\n")
+        var r = try CLI.run(["segment", "--dict", "words.txt", "test.txt"], in: dir.path)
+        #expect(r.stdout.split(separator: "\n").first == "有序 推动 复工复产")
+        r = try CLI.run(["segment", "--dict", "words.txt", "--gold", "gold.txt", "test.txt"], in: dir.path)
+        #expect(r.stdout.hasPrefix("P 1.000  R 1.000  F1 1.000  words gold 5 system 5"))
+    }
+
+    /// SIGHAN 2005: with each corpus' training words as the dictionary, F1 ≥ 0.85 (the
+    /// README's table comes from the same command on the whole test sets).
+    @Test func sighanF1WithTrainingWordsReachesTarget() throws {
+        let root = SharedData.root + "/data/sighan2005"
+        guard FileManager.default.fileExists(atPath: root) else {
+            print("skipped: \(root) is absent")
+            return
+        }
+        for (name, gold) in [("pku", "pku_test_gold"), ("cityu", "cityu_test_gold")] {
+            let words = "\(root)/gold/\(name)_training_words.utf8"
+            let r = try CLI.run(["segment", "--dict", words, "--gold", "\(root)/gold/\(gold).utf8",
+                                 "\(root)/testing/\(name)_test.utf8"], in: root)
+            let f1 = r.stdout.split(separator: " ").drop { $0 != "F1" }.dropFirst().first.flatMap { Double($0) } ?? 0
+            #expect(f1 >= 0.85, "\(name): \(r.stdout)")
+        }
+    }
+}

@@ -376,3 +376,86 @@ func paths(_ reader: IndexReader) throws -> [String] {
         }
     }
 }
+
+@Suite struct UserDictionaryIndexTests {
+    func wordTerms(_ reader: IndexReader) throws -> Set<String> {
+        var terms = Set<String>()
+        for view in reader.segments {
+            for term in ["复工复产", "非公企业"] where try view.reader.lookup(Array(term.utf8)) != nil { terms.insert(term) }
+        }
+        return terms
+    }
+
+    @Test func changingTheDictionaryRebuildsAndQueriesUseTheIndexCopy() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "有序推動復工復產，園區非公企業黨組織")
+        dir.write("docs/b.txt", "复工复产率达到百分之百")
+        var report = try build(dir, roots: [dir.path + "/docs"])
+        #expect(report.added == 2)
+        var reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.dictionary == nil)
+        #expect(try wordTerms(reader).isEmpty)
+
+        // A dictionary appears: the next update re-analyses everything.
+        dir.write("index/dictionary.txt", "復工復產\n非公企業\n")
+        func update() throws -> (UpdateReport, (old: Int, new: Int)?) {
+            let writer = try IndexWriter(directory: dir.path + "/index")
+            return (try writer.update(roots: [dir.path + "/docs"]), writer.dictionaryChange)
+        }
+        var change: (old: Int, new: Int)?
+        (report, change) = try update()
+        #expect(change?.old == 0 && change?.new == 2)
+        #expect(report.added == 2 && report.committed)
+        reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.dictionary?.words.count == 2)
+        #expect(try wordTerms(reader) == ["复工复产", "非公企业"])
+        #expect(!DictionaryFile.sourceChanged(directory: dir.path + "/index", manifest: reader.manifest))
+
+        // A comment changes the file but not its words: nothing is re-analysed.
+        dir.write("index/dictionary.txt", "# policy words\n復工復產\n非公企業\n")
+        #expect(DictionaryFile.sourceChanged(directory: dir.path + "/index", manifest: reader.manifest))
+        (report, change) = try update()
+        #expect(change == nil)
+        #expect(report.unchanged == 2 && report.added == 0 && report.committed)
+        reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(!DictionaryFile.sourceChanged(directory: dir.path + "/index", manifest: reader.manifest))
+
+        // Until the next update, queries keep cutting with the words the index was built with.
+        dir.write("index/dictionary.txt", "")
+        #expect(try IndexReader.open(directory: dir.path + "/index").dictionary?.words.count == 2)
+        (report, change) = try update()
+        #expect(change?.new == 0 && report.added == 2)
+        reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.dictionary == nil && reader.manifest.dictionaryFile.isEmpty)
+        #expect(try wordTerms(reader).isEmpty)
+        #expect(!(try FileSystem.list(dir.path + "/index")).contains { $0.hasSuffix(".dic") })
+    }
+
+    @Test func anExplicitDictionaryIsRememberedAndAMissingOneIsAnError() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "有序推動復工復產")
+        dir.write("words.txt", "复工复产\n")
+        var options = IndexOptions()
+        options.dictionarySource = dir.path + "/words.txt"
+        _ = try build(dir, roots: [dir.path + "/docs"], options: options)
+        // A later update without --dict keeps using it.
+        do {
+            let writer = try IndexWriter(directory: dir.path + "/index")
+            #expect(writer.dictionary?.words.count == 1 && writer.dictionaryChange == nil)
+        }
+        options.dictionarySource = dir.path + "/missing.txt"
+        #expect(throws: IndexError.self) { try IndexWriter(directory: dir.path + "/index", options: options) }
+    }
+
+    @Test func manifestsWithoutDictionaryFieldsStillRead() throws {
+        var manifest = Manifest()
+        manifest.generation = 7
+        manifest.roots = ["/docs"]
+        var bytes = manifest.encode()
+        // Drop the three dictionary fields (2 empty strings, a u64) and re-wrap: the old layout.
+        let body = Array(bytes[FileEnvelope.headerSize..<(bytes.count - FileEnvelope.footerSize - 10)])
+        bytes = FileEnvelope.wrap(kind: Manifest.kind, body: body)
+        let decoded = try Manifest.decode(bytes)
+        #expect(decoded.generation == 7 && decoded.roots == ["/docs"] && decoded.dictionaryFile.isEmpty)
+    }
+}
