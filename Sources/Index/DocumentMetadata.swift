@@ -13,16 +13,16 @@ public enum DocumentMetadata {
     /// A document number such as 國發〔2020〕5號 or 国办发〔2021〕12号, as written.
     public static func documentNumber(in text: String) -> String? {
         let scalars = Array(text.unicodeScalars.prefix(3000))
-        let opens: Set<Unicode.Scalar> = ["〔", "[", "［", "(", "（", "【"]
-        let closes: Set<Unicode.Scalar> = ["〕", "]", "］", ")", "）", "】"]
+        func opens(_ s: Unicode.Scalar) -> Bool { s == "〔" || s == "[" || s == "［" || s == "(" || s == "（" || s == "【" }
+        func closes(_ s: Unicode.Scalar) -> Bool { s == "〕" || s == "]" || s == "］" || s == ")" || s == "）" || s == "】" }
         var i = 0
         while i < scalars.count {
-            guard opens.contains(scalars[i]) else { i += 1; continue }
+            guard opens(scalars[i]) else { i += 1; continue }
             // 4 digits, a closing bracket, an optional 第, 1–5 digits, 號 or 号.
             var j = i + 1
             var year = 0, digits = 0
             while j < scalars.count, let d = digit(scalars[j]), digits < 4 { year = year * 10 + d; digits += 1; j += 1 }
-            guard digits == 4, (1949...2100).contains(year), j < scalars.count, closes.contains(scalars[j]) else { i += 1; continue }
+            guard digits == 4, (1949...2100).contains(year), j < scalars.count, closes(scalars[j]) else { i += 1; continue }
             j += 1
             if j < scalars.count && scalars[j] == "第" { j += 1 }
             var number = 0
@@ -51,8 +51,22 @@ public enum DocumentMetadata {
         }
     }
 
-    static let hanDigits: [Unicode.Scalar: Int] = ["〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-                                                    "六": 6, "七": 7, "八": 8, "九": 9]
+    /// A Han digit's value (a switch: this runs on every character of a document's head).
+    static func hanDigit(_ s: Unicode.Scalar) -> Int? {
+        switch s {
+        case "〇", "○", "零": 0
+        case "一": 1
+        case "二": 2
+        case "三": 3
+        case "四": 4
+        case "五": 5
+        case "六": 6
+        case "七": 7
+        case "八": 8
+        case "九": 9
+        default: nil
+        }
+    }
 
     /// A number at `i`: Arabic digits, digit-by-digit Han numerals (二〇二〇) or a Han count
     /// up to 99 (十二, 二十三). Returns the value and the index after it.
@@ -63,13 +77,13 @@ public enum DocumentMetadata {
         // 十, 十二, 二十, 二十三
         var tens = 0, units = 0
         j = i
-        if j < s.count, let d = hanDigits[s[j]], d > 0, j + 1 < s.count, s[j + 1] == "十" { tens = d; j += 2 }
+        if j < s.count, let d = hanDigit(s[j]), d > 0, j + 1 < s.count, s[j + 1] == "十" { tens = d; j += 2 }
         else if j < s.count, s[j] == "十" { tens = 1; j += 1 }
         if tens > 0 {
-            if j < s.count, let d = hanDigits[s[j]], d > 0 { units = d; j += 1 }
+            if j < s.count, let d = hanDigit(s[j]), d > 0 { units = d; j += 1 }
             return (tens * 10 + units, j)
         }
-        while j < s.count, count < maxDigits, let d = hanDigits[s[j]] { value = value * 10 + d; count += 1; j += 1 }
+        while j < s.count, count < maxDigits, let d = hanDigit(s[j]) { value = value * 10 + d; count += 1; j += 1 }
         return count > 0 ? (value, j) : nil
     }
 

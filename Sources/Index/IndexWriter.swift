@@ -287,7 +287,9 @@ public final class IndexWriter {
         let freshBytes = fresh.reduce(0) { $0 + fileSize(directory + "/" + $1.fileName) }
         if fresh.count > 1 && freshBytes <= options.maxMergeBytes {
             let views = try fresh.map { entry in
-                SegmentView(entry: entry, reader: try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName, verifyChecksum: true),
+                // Written moments ago: the parts' own checksums, checked as the merge reads
+                // them, suffice (no whole-file pass).
+                SegmentView(entry: entry, reader: try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName),
                             deletions: nil)
             }
             if let merged = try SegmentMerger.merge(views, name: newSegmentName(), directory: directory) {
@@ -522,7 +524,12 @@ func fileSize(_ path: String) -> Int {
 
 /// Merges segments into one, renumbering documents and dropping deleted ones.
 enum SegmentMerger {
-    static func merge(_ views: [SegmentView], name: String, directory: String) throws -> SegmentEntry? {
+    /// Merges `views` (dropping deleted documents) into segment `name`. Documents are copied
+    /// in order; the merged term dictionary is cut into parts of about equal postings bytes
+    /// that `workers` threads encode side by side, a wave of `workers` parts at a time, and
+    /// each part is appended in term order — so memory holds the output image plus one wave.
+    static func merge(_ views: [SegmentView], name: String, directory: String,
+                      workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) throws -> SegmentEntry? {
         var encoder = SegmentEncoder(capacity: views.reduce(0) { $0 + $1.reader.file.count })
         var docMaps: [[Int]] = []
         var next = 0
@@ -536,9 +543,13 @@ enum SegmentMerger {
             docMaps.append(map)
         }
         guard next > 0 else { return nil }
-        // k-way merge of the sorted term lists.
+
+        // The merged dictionary (k-way merge of the sorted term lists): for each distinct
+        // term, which inputs hold it, and its postings bytes.
+        var holders: [(segment: Int32, ordinal: Int32)] = []
+        var termStarts: [Int] = [0]
+        var termWeights: [Int] = []
         var cursors = [Int](repeating: 0, count: views.count)
-        var positions: [Int32] = []
         while true {
             var smallest: UnsafeRawBufferPointer? = nil
             for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
@@ -546,22 +557,74 @@ enum SegmentMerger {
                 if smallest == nil || SegmentReader.compare(t, smallest!) < 0 { smallest = t }
             }
             guard let term = smallest else { break }
-            let termCopy = Array(term)
-            encoder.beginTerm(termCopy)
-            try termCopy.withUnsafeBytes { key in
-                for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
-                    guard SegmentReader.compare(try view.reader.termBytes(cursors[k]), key) == 0 else { continue }
-                    var postings = try view.reader.postings(cursors[k])
-                    while try postings.next() {
-                        let mapped = docMaps[k][postings.doc]
-                        guard mapped >= 0 else { continue }
-                        if postings.hasPositions { try postings.positions(into: &positions) }
-                        encoder.addPosting(doc: mapped, freq: postings.freq, positions: positions[...])
+            var weight = 0
+            var matched: [Int] = []
+            for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
+                if SegmentReader.compare(try view.reader.termBytes(cursors[k]), term) == 0 { matched.append(k) }
+            }
+            for k in matched {
+                holders.append((Int32(k), Int32(cursors[k])))
+                weight += views[k].reader.postingsSize(cursors[k])
+                cursors[k] += 1
+            }
+            termStarts.append(holders.count)
+            termWeights.append(weight)
+        }
+
+        // Parts of about equal weight, several per worker so that waves stay balanced.
+        let termTotal = termWeights.count
+        let partCount = max(1, min(termTotal, workers * 8))
+        let totalWeight = max(1, termWeights.reduce(0, +))
+        var partEnds: [Int] = []
+        var acc = 0
+        for t in 0..<termTotal {
+            acc += termWeights[t]
+            if acc * partCount >= totalWeight * (partEnds.count + 1) && partEnds.count < partCount - 1 { partEnds.append(t + 1) }
+        }
+        partEnds.append(termTotal)
+        let ends = partEnds, partStarts = [0] + partEnds.dropLast()
+
+        final class Wave: @unchecked Sendable {
+            var encoders: [SegmentEncoder?]
+            var errors: [Error?]
+            init(_ n: Int) { encoders = Array(repeating: nil, count: n); errors = Array(repeating: nil, count: n) }
+        }
+        let lengths = encoder.documentLengths
+        nonisolated(unsafe) let inputs = views
+        let maps = docMaps, holdersOf = holders, starts = termStarts
+        var firstPart = 0
+        while firstPart < partEnds.count {
+            let wave = Wave(min(workers, partEnds.count - firstPart))
+            let base = firstPart
+            DispatchQueue.concurrentPerform(iterations: wave.encoders.count) { w in
+                let p = base + w
+                let range = partStarts[p]..<ends[p]
+                do {
+                    var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
+                    var positions: [Int32] = []
+                    for t in range {
+                        let first = holdersOf[starts[t]]
+                        part.beginTerm(try inputs[Int(first.segment)].reader.termBytes(Int(first.ordinal)))
+                        for h in starts[t]..<starts[t + 1] {
+                            let (k, ordinal) = (Int(holdersOf[h].segment), Int(holdersOf[h].ordinal))
+                            var postings = try inputs[k].reader.postings(ordinal)
+                            while try postings.next() {
+                                let mapped = maps[k][postings.doc]
+                                guard mapped >= 0 else { continue }
+                                if postings.hasPositions { try postings.positions(into: &positions) }
+                                part.addPosting(doc: mapped, freq: postings.freq, positions: positions[...])
+                            }
+                        }
+                        part.endTerm()
                     }
-                    cursors[k] += 1
+                    wave.encoders[w] = part
+                } catch {
+                    wave.errors[w] = error
                 }
             }
-            encoder.endTerm()
+            if let error = wave.errors.compactMap({ $0 }).first { throw error }
+            for part in wave.encoders { encoder.appendTerms(of: part!) }
+            firstPart += wave.encoders.count
         }
         let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
         try FileSystem.writeAndSync(directory + "/" + entry.fileName, encoder.finish())

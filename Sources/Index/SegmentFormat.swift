@@ -96,6 +96,39 @@ struct SegmentEncoder {
         termOffsets.u32(0)
     }
 
+    /// An encoder for a run of terms only, to be appended to the main encoder with
+    /// `appendTerms(of:)`: it needs the lengths of all the segment's documents (skip
+    /// entries record each block's shortest document).
+    init(capacity: Int, documentLengths: [UInt32]) {
+        self.init(capacity: capacity)
+        lengths = documentLengths
+    }
+
+    var documentLengths: [UInt32] { lengths }
+
+    /// Appends the terms encoded by `part` (which holds no documents) after this encoder's
+    /// terms: its postings bytes as they are (they hold no absolute offsets), its term bytes,
+    /// and its offsets rebased. Terms must stay in byte order across parts.
+    mutating func appendTerms(of part: SegmentEncoder) {
+        let postingsBase = UInt64(image.count - FileEnvelope.headerSize)
+        let termBase = UInt32(termBytes.count)
+        part.image.bytes.withUnsafeBytes { raw in
+            image.bytes.append(contentsOf: raw[FileEnvelope.headerSize...])
+        }
+        termBytes.append(part.termBytes.bytes)
+        part.termOffsets.bytes.withUnsafeBytes { raw in
+            for i in 1...max(1, part.termCount) where part.termCount > 0 {
+                termOffsets.u32(termBase + UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+            }
+        }
+        part.postingsOffsets.bytes.withUnsafeBytes { raw in
+            for i in 0..<part.termCount {
+                postingsOffsets.u64(postingsBase + UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+            }
+        }
+        termCount += part.termCount
+    }
+
     mutating func addDocument(_ record: DocumentRecord) {
         let start = docRecords.count
         docOffsets.u64(UInt64(start))
@@ -416,6 +449,14 @@ public final class SegmentReader: @unchecked Sendable {
             }
             return first..<last
         }
+    }
+
+    /// Bytes of term `ordinal`'s postings (to share merge work out evenly; not checked).
+    func postingsSize(_ ordinal: Int) -> Int {
+        let r = reader
+        guard let s = try? r.offset(at: postingsOffsetsStart + ordinal * 8, limit: file.count),
+              let e = try? r.offset(at: postingsOffsetsStart + (ordinal + 1) * 8, limit: file.count) else { return 0 }
+        return max(0, e - s)
     }
 
     public func postings(_ ordinal: Int) throws -> PostingsCursor {

@@ -131,6 +131,37 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(Set(files) == Set(reader.manifest.segments.map(\.fileName)))
     }
 
+    /// The merge encodes parts of the dictionary on several threads: the result must not
+    /// depend on how many, and must hold exactly what the inputs held.
+    @Test func parallelMergeIsByteIdenticalWhateverTheThreadCount() throws {
+        let dir = TemporaryDirectory()
+        var options = IndexOptions()
+        options.maxSegments = 100
+        options.workers = 1
+        let root = dir.path + "/docs"
+        for round in 0..<4 {
+            for k in 0..<40 {
+                dir.write("docs/r\(round)_\(k).txt", String(repeating: "第\(round * 40 + k)條 工業園區復工復產，有序推進。", count: 1 + k % 5))
+            }
+            _ = try build(dir, roots: [root], options: options)
+        }
+        dir.remove("docs/r1_3.txt")
+        _ = try build(dir, roots: [root], options: options)
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.segments.count >= 4)
+        var images: [[UInt8]] = []
+        for workers in [1, 2, 5] {
+            let entry = try #require(try SegmentMerger.merge(reader.segments, name: "m\(workers)", directory: dir.path, workers: workers))
+            #expect(entry.docCount == reader.documentCount)
+            images.append(try FileSystem.read(dir.path + "/" + entry.fileName))
+        }
+        #expect(images[0] == images[1] && images[1] == images[2])
+        let merged = try SegmentReader(path: dir.path + "/m2.seg", name: "m2.seg", verifyChecksum: true)
+        #expect(merged.termCount == Set(try reader.segments.flatMap { view in
+            try (0..<view.reader.termCount).map { Array(try view.reader.termBytes($0)) }
+        }).count)
+    }
+
     @Test func secondWriterIsRefusedWhileOneHoldsTheLock() throws {
         let dir = TemporaryDirectory()
         let first = try IndexWriter(directory: dir.path + "/index")
