@@ -50,8 +50,8 @@ public struct IndexOptions: Sendable {
     public var flushBytes: Int = 48 << 20
     /// More live segments than this triggers a merge of the smallest ones.
     public var maxSegments: Int = 8
-    /// A merge writes its segment in memory: it takes segments of at most this many bytes
-    /// together, so memory stays bounded whatever the corpus' size.
+    /// A merge takes segments of at most this many bytes together (it streams postings to
+    /// disk, but holds the merged dictionary and document records in memory).
     public var maxMergeBytes: Int = 384 << 20
     /// Discard the existing index and build it anew.
     public var rebuild = false
@@ -530,7 +530,7 @@ enum SegmentMerger {
     /// each part is appended in term order — so memory holds the output image plus one wave.
     static func merge(_ views: [SegmentView], name: String, directory: String,
                       workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) throws -> SegmentEntry? {
-        var encoder = SegmentEncoder(capacity: views.reduce(0) { $0 + $1.reader.file.count })
+        var encoder = SegmentEncoder(capacity: 1 << 20)
         var docMaps: [[Int]] = []
         var next = 0
         for view in views {
@@ -592,6 +592,8 @@ enum SegmentMerger {
         let lengths = encoder.documentLengths
         nonisolated(unsafe) let inputs = views
         let maps = docMaps, holdersOf = holders, starts = termStarts
+        let path = directory + "/" + name + ".seg"
+        let file = try FileSink(path: path)
         var firstPart = 0
         while firstPart < partEnds.count {
             let wave = Wave(min(workers, partEnds.count - firstPart))
@@ -624,10 +626,11 @@ enum SegmentMerger {
             }
             if let error = wave.errors.compactMap({ $0 }).first { throw error }
             for part in wave.encoders { encoder.appendTerms(of: part!) }
+            try encoder.stream(to: file)
             firstPart += wave.encoders.count
         }
-        let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
-        try FileSystem.writeAndSync(directory + "/" + entry.fileName, encoder.finish())
-        return entry
+        try encoder.finish(streamingTo: file)
+        try file.sync()
+        return SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
     }
 }

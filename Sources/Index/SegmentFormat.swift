@@ -76,6 +76,8 @@ struct SegmentEncoder {
     private(set) var termCount = 0
     private(set) var docCount = 0
     private var sumLength: UInt64 = 0
+    /// Bytes of the image already written to a file by `stream(to:)`.
+    private var streamedBytes = 0
 
     // The term being written.
     private var termBytesMark = 0
@@ -110,7 +112,7 @@ struct SegmentEncoder {
     /// terms: its postings bytes as they are (they hold no absolute offsets), its term bytes,
     /// and its offsets rebased. Terms must stay in byte order across parts.
     mutating func appendTerms(of part: SegmentEncoder) {
-        let postingsBase = UInt64(image.count - FileEnvelope.headerSize)
+        let postingsBase = UInt64(streamedBytes + image.count - FileEnvelope.headerSize)
         let termBase = UInt32(termBytes.count)
         part.image.bytes.withUnsafeBytes { raw in
             image.bytes.append(contentsOf: raw[FileEnvelope.headerSize...])
@@ -230,7 +232,7 @@ struct SegmentEncoder {
                 }
             }
         }
-        postingsOffsets.u64(UInt64(image.count - FileEnvelope.headerSize))
+        postingsOffsets.u64(UInt64(streamedBytes + image.count - FileEnvelope.headerSize))
         // A checksum of the term's postings, checked the first time a query opens them.
         let checksumAt = image.count
         image.u32(0)
@@ -244,10 +246,38 @@ struct SegmentEncoder {
         termCount += 1
     }
 
-    /// The complete file image.
+    /// Writes the image so far (header and postings of the terms ended) to `file`, so
+    /// memory does not grow with the output. Call between terms.
+    mutating func stream(to file: FileSink) throws {
+        try file.append(image.bytes)
+        streamedBytes += image.count
+        image.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// The complete file image (nothing streamed).
     mutating func finish() -> [UInt8] {
+        precondition(streamedBytes == 0)
+        var out = image
+        image = ByteWriter()
+        appendSections(to: &out)
+        return FileEnvelope.finish(&out)
+    }
+
+    /// Completes a file streamed to `file`: the rest of the postings, the sections, the footer.
+    mutating func finish(streamingTo file: FileSink) throws {
+        var out = image
+        image = ByteWriter()
+        appendSections(to: &out)
+        try file.append(out.bytes)
+        try FileEnvelope.finish(file)
+    }
+
+    /// Appends everything after the postings: the dictionary, documents, lengths and the
+    /// table of contents (whose offsets count the bytes streamed before `out`).
+    private mutating func appendSections(to out: inout ByteWriter) {
+        let base = streamedBytes
         docOffsets.u64(UInt64(docRecords.count))
-        postingsOffsets.u64(UInt64(image.count - FileEnvelope.headerSize))
+        postingsOffsets.u64(UInt64(base + out.count - FileEnvelope.headerSize))
         // Checksums of the term dictionary, a block of terms at a time: a lookup verifies
         // only the blocks its binary search touches.
         var block = 0
@@ -257,13 +287,11 @@ struct SegmentEncoder {
                 termOffsets: termOffsets.bytes, postingsOffsets: postingsOffsets.bytes))
             block += 1
         }
-        var out = image
-        image = ByteWriter()
         var starts: [UInt64] = [UInt64(FileEnvelope.headerSize)]
         out.bytes.reserveCapacity(out.count + termBytes.count + termOffsets.count + postingsOffsets.count
                                   + termBlockChecksums.count + docRecords.count + docOffsets.count + docLengths.count + 1024)
         for section in [termBytes, termOffsets, postingsOffsets, termBlockChecksums, docRecords, docOffsets, docLengths] {
-            starts.append(UInt64(out.count))
+            starts.append(UInt64(base + out.count))
             out.append(section.bytes)
         }
         let tocStart = out.count
@@ -273,7 +301,6 @@ struct SegmentEncoder {
         out.u64(sumLength)
         out.u32(CRC32.checksum(docLengths.bytes))
         out.u32(out.checksum(from: tocStart))
-        return FileEnvelope.finish(&out)
     }
 }
 

@@ -31,6 +31,15 @@ public enum FileEnvelope {
         return w.bytes
     }
 
+    /// Ends a file streamed through `sink` (which holds the header and body): appends the footer.
+    public static func finish(_ sink: FileSink) throws {
+        var footer = ByteWriter()
+        footer.u64(UInt64(sink.count - headerSize))
+        footer.u32(sink.checksum)
+        footer.append(footerMagic)
+        try sink.append(footer.bytes)
+    }
+
     /// Wraps a body into a complete file image.
     public static func wrap(kind: String, body: [UInt8]) -> [UInt8] {
         var w = begin(kind: kind, capacity: body.count)

@@ -20,6 +20,47 @@ public struct FileSystemError: Error, CustomStringConvertible {
     }
 }
 
+/// A file written front to back in pieces, with a running CRC-32, so a large image never
+/// has to sit in memory whole (merges stream their postings through one).
+public final class FileSink {
+    public let path: String
+    private let fd: Int32
+    private var closed = false
+    /// Bytes written so far, and their CRC-32.
+    public private(set) var count = 0
+    public private(set) var checksum: UInt32 = 0
+
+    public init(path: String) throws {
+        self.path = path
+        fd = try FileSystem.syscall("open", path) { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+    }
+
+    deinit { if !closed { close(fd) } }
+
+    public func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            checksum = CRC32.checksum(raw, seed: checksum)
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileSystemError("write", path)
+                }
+                offset += n
+            }
+        }
+        count += bytes.count
+    }
+
+    /// fsyncs and closes the file.
+    public func sync() throws {
+        try FileSystem.syscall("fsync", path) { fsync(fd) }
+        closed = true
+        close(fd)
+    }
+}
+
 /// The system calls the index needs, each retried on EINTR and turned into a thrown error.
 public enum FileSystem {
     @discardableResult
