@@ -106,6 +106,33 @@ public final class Searcher {
         return norms
     }
 
+    /// Where one query term's scoring postings come from in one segment.
+    enum PostingsSource {
+        case none
+        case cursor(PostingsCursor)
+        case merged(TermDocs)
+
+        var docFreq: Int {
+            switch self {
+            case .none: 0
+            case let .cursor(c): c.docFreq
+            case let .merged(d): d.docs.count
+            }
+        }
+
+        /// Calls `body(doc, freq)` for every document in order.
+        @inline(__always)
+        func forEach(_ body: (Int, Int) throws -> Void) throws {
+            switch self {
+            case .none: return
+            case var .cursor(c):
+                while try c.next() { try body(c.doc, c.freq) }
+            case let .merged(d):
+                for i in d.docs.indices { try body(Int(d.docs[i]), Int(d.freqs[i])) }
+            }
+        }
+    }
+
     /// One term's documents in one segment, in doc order, with term frequencies.
     public struct TermDocs {
         var docs: [Int32] = []
@@ -216,30 +243,42 @@ public final class Searcher {
             return SearchResult(query: query, total: 0, exactCount: countExact ? 0 : nil, hits: [])
         }
         let n = reader.statisticsDocumentCount
-        // Per segment, per term: ordinals and documents.
+        // Per segment, per term: the ordinals phrases read, and where its scoring postings
+        // come from (a cursor on one list, or several lists merged).
         var ordinalsBySegment: [[[Int]]] = []
-        var docsBySegment: [[TermDocs]] = []
+        var sourcesBySegment: [[PostingsSource]] = []
         var docFreq = [Int](repeating: 0, count: plan.terms.count)
         for view in reader.segments {
             var segmentOrdinals: [[Int]] = []
-            var docs: [TermDocs] = []
+            var sources: [PostingsSource] = []
             for (t, term) in plan.terms.enumerated() {
                 let o = try ordinals(term, in: view.reader)
-                let d = try termDocs(try scoringOrdinals(term, in: view.reader, positional: o), in: view.reader)
-                docFreq[t] += d.docs.count
+                let scoring = try scoringOrdinals(term, in: view.reader, positional: o)
+                let source: PostingsSource
+                switch scoring.count {
+                case 0: source = .none
+                case 1: source = .cursor(try view.reader.postings(scoring[0]))
+                default: source = .merged(try termDocs(scoring, in: view.reader))
+                }
+                docFreq[t] += source.docFreq
                 segmentOrdinals.append(o)
-                docs.append(d)
+                sources.append(source)
             }
             ordinalsBySegment.append(segmentOrdinals)
-            docsBySegment.append(docs)
+            sourcesBySegment.append(sources)
         }
         // A term's weight scales its whole BM25 part, so it folds into its idf.
         let idf = docFreq.indices.map { plan.weights[$0] * bm25.idf(docFreq: docFreq[$0], documentCount: n) }
         let bonus = idf.reduce(0, +)
         let termIndex = Dictionary(uniqueKeysWithValues: plan.terms.enumerated().map { ($1, $0) })
+        // The terms every part needs: a document holding all of them is a candidate for
+        // containment (counted per document while scoring, instead of intersecting lists).
+        var isElement = [Bool](repeating: false, count: plan.terms.count)
+        for part in plan.parts { for element in part.elements { isElement[termIndex[element.term]!] = true } }
+        let elementCount = isElement.filter { $0 }.count
 
-        // BM25 of every matching live document, and the candidates for containment: the
-        // documents holding every term of every part.
+        // BM25 of every matching live document, streamed from the postings into dense
+        // accumulators, and the candidates for containment.
         var scoresBySegment: [[Double]] = []
         var matchedBySegment: [[Bool]] = []
         var candidates: [TopK.Entry] = []  // documents holding every term of every part
@@ -248,30 +287,37 @@ public final class Searcher {
             let segment = view.reader
             var scores = [Double](repeating: 0, count: segment.docCount)
             var matched = [Bool](repeating: false, count: segment.docCount)
+            var elementsHeld = [UInt16](repeating: 0, count: elementCount > 0 ? segment.docCount : 0)
             let norms = try lengthNorms(segment: s)
-            for t in plan.terms.indices {
-                let d = docsBySegment[s][t]
-                let termIDF = idf[t]
-                for i in d.docs.indices {
-                    let doc = Int(d.docs[i])
-                    if view.isDeleted(doc) { continue }
-                    let tf = Double(d.freqs[i])
-                    scores[doc] += termIDF * tf / (tf + norms[doc])
-                    if !matched[doc] {
-                        matched[doc] = true
-                        total += 1
+            let hasDeletions = view.deletions != nil
+            // Raw buffers: this loop runs once per posting of every query term.
+            try scores.withUnsafeMutableBufferPointer { scores in
+                try matched.withUnsafeMutableBufferPointer { matched in
+                    try elementsHeld.withUnsafeMutableBufferPointer { elementsHeld in
+                        try norms.withUnsafeBufferPointer { norms in
+                            for t in plan.terms.indices {
+                                let termIDF = idf[t]
+                                let element = isElement[t]
+                                try sourcesBySegment[s][t].forEach { doc, freq in
+                                    guard doc < scores.count else { throw CorruptIndexError(file: segment.name, reason: "document \(doc) out of range") }
+                                    if hasDeletions && view.isDeleted(doc) { return }
+                                    let tf = Double(freq)
+                                    scores[doc] += termIDF * tf / (tf + norms[doc])
+                                    if !matched[doc] {
+                                        matched[doc] = true
+                                        total += 1
+                                    }
+                                    if element { elementsHeld[doc] &+= 1 }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            var all: [Int32]? = nil
-            for part in plan.parts {
-                for element in part.elements {
-                    let list = docsBySegment[s][termIndex[element.term]!].docs
-                    all = all.map { intersect($0, list) } ?? list
+            if elementCount > 0 {
+                for doc in 0..<segment.docCount where Int(elementsHeld[doc]) == elementCount {
+                    candidates.append(TopK.Entry(score: scores[doc], segment: s, doc: doc, exact: false))
                 }
-            }
-            for doc in all ?? [] where !view.isDeleted(Int(doc)) {
-                candidates.append(TopK.Entry(score: scores[Int(doc)], segment: s, doc: Int(doc), exact: false))
             }
             scoresBySegment.append(scores)
             matchedBySegment.append(matched)
@@ -309,6 +355,7 @@ public final class Searcher {
             for doc in 0..<scores.count where matched[doc] {
                 let isExact = !exactHere.isEmpty && exactHere[doc]
                 let entry = TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact)
+                if !constrained && !heap.admits(entry) { continue }
                 if !constrained {
                     heap.insert(entry)
                 } else if let admitted = try constrain(entry) {
@@ -427,6 +474,12 @@ struct TopK {
     private var heap: [Entry] = []
 
     init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    /// Whether `insert(e)` would keep `e` (checked inline before the call on hot loops).
+    @inline(__always)
+    func admits(_ e: Entry) -> Bool {
+        capacity > 0 && (heap.count < capacity || heap[0].ranksBelow(e))
+    }
 
     mutating func insert(_ e: Entry) {
         guard capacity > 0 else { return }
