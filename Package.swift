@@ -33,7 +33,11 @@ let package = Package(
             dependencies: [
                 "Search", "Index", "IndexFormat", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The Swift runtime and Foundation linked in (release builds): a query process
+            // then starts without loading and binding a dozen shared libraries.
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer -DFUZZING);
         // what they do with an input lives in FuzzSupport, which the regression tests replay.
