@@ -28,20 +28,31 @@ public struct PhrasePart: Sendable {
     public var elements: [(term: QueryTerm, offset: Int32)]
 }
 
-/// How query terms are weighted. Defaults are plain BM25 over every term; the tuned
-/// values (measured on STARD, see README) are `RankingOptions.tuned`.
+/// How query terms are weighted. The defaults were chosen on the STARD training questions
+/// (README: each knob's effect); `plainBM25` is BM25 over every distinct term, weight 1.
 public struct RankingOptions: Sendable, Equatable {
     public var k1 = 1.2
     public var b = 0.75
     /// Weight of a bigram that straddles two of the query's ICU words (如 "以成" in
     /// 可以成为), against 1 for a bigram inside a word.
-    public var crossWordBigramWeight = 1.0
+    public var crossWordBigramWeight = 0.7
     /// Weight of a lone character (a one-character word such as 谁).
     public var singleCharacterWeight = 1.0
     /// Weight of an ICU word of three or more characters.
     public var wordWeight = 1.0
     /// Weight of the terms of question and function words (`QueryPlan.questionWords`).
-    public var questionWordWeight = 1.0
+    public var questionWordWeight = 0.1
+    /// Whether a term the query repeats counts once per occurrence (as separate clauses of
+    /// a Lucene boolean query do) rather than once.
+    public var repeatedTermsAdd = true
+
+    public static let plainBM25: RankingOptions = {
+        var o = RankingOptions()
+        o.crossWordBigramWeight = 1
+        o.questionWordWeight = 1
+        o.repeatedTermsAdd = false
+        return o
+    }()
 
     public init() {}
 }
@@ -135,7 +146,7 @@ public struct QueryPlan: Sendable {
                     weight *= options.questionWordWeight
                 }
                 if let i = seen[term] {
-                    weights[i] = max(weights[i], weight)
+                    weights[i] = options.repeatedTermsAdd ? weights[i] + weight : max(weights[i], weight)
                 } else {
                     seen[term] = terms.count
                     terms.append(term)

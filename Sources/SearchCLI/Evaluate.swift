@@ -37,6 +37,8 @@ extension SearchCommand {
         @Option(name: .long, help: .hidden) var characterWeight: Double?
         @Option(name: .long, help: .hidden) var wordWeight: Double?
         @Option(name: .long, help: .hidden) var questionWeight: Double?
+        @Flag(name: .long, help: .hidden) var plainBM25 = false
+        @Option(name: .long, help: .hidden) var repeatedTermsAdd: Bool?
 
         func run() throws {
             guard let queryText = try? String(contentsOfFile: queries, encoding: .utf8) else { throw UserError("\(queries): cannot read") }
@@ -44,13 +46,14 @@ extension SearchCommand {
             let judgements = EvaluationMetrics.parseQrels(qrelsText)
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
-            var options = searcher.ranking
+            var options = plainBM25 ? RankingOptions.plainBM25 : searcher.ranking
             if let k1 { options.k1 = k1 }
             if let b { options.b = b }
             if let crossWordWeight { options.crossWordBigramWeight = crossWordWeight }
             if let characterWeight { options.singleCharacterWeight = characterWeight }
             if let wordWeight { options.wordWeight = wordWeight }
             if let questionWeight { options.questionWordWeight = questionWeight }
+            if let repeatedTermsAdd { options.repeatedTermsAdd = repeatedTermsAdd }
             searcher.ranking = options
             var rankings: [String: [String]] = [:]
             var asked = 0

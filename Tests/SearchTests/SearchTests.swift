@@ -129,8 +129,10 @@ final class CorpusDevIndex: Sendable {
 
         let reader = try #require(CorpusDevIndex.shared.reader)
         let searcher = try Searcher(reader: reader)
+        // The recomputation below is BM25 with every distinct term at weight 1.
+        searcher.ranking = .plainBM25
         let analyzer = try Analyzer()
-        let plans = queries.map { QueryPlan(query: $0, analyzer: analyzer) }
+        let plans = queries.map { QueryPlan(query: $0, analyzer: analyzer, options: .plainBM25) }
         let allTerms = Set(plans.flatMap(\.terms))
 
         // Brute force: analyse every document again.
@@ -185,7 +187,7 @@ final class CorpusDevIndex: Sendable {
             let result = try searcher.search(query, k: 10)
             // --explain: the parts add up to the score shown.
             let top = Array(result.hits.prefix(3))
-            for (hit, explanation) in zip(top, try searcher.explain(QueryPlan(query: query, analyzer: searcher.analyzer), hits: top)) {
+            for (hit, explanation) in zip(top, try searcher.explain(QueryPlan(query: query, analyzer: searcher.analyzer, options: searcher.ranking), hits: top)) {
                 #expect(abs(explanation.total - hit.score) <= 1e-9 * max(1, hit.score), "\(query): explanation")
             }
             // Without counting, the first page is the same.
@@ -530,5 +532,30 @@ struct SeededGenerator: RandomNumberGenerator {
         let marked = first.highlights.map { String(decoding: Array(first.text.utf8)[$0], as: UTF8.self) }
         #expect(marked == ["園區", "園區"])
         #expect(snippets[2].text == "园区")  // each document in its own script
+    }
+}
+
+@Suite struct DefaultRankingTests {
+    /// The default weights (chosen on STARD): repeated terms add up, question words and
+    /// bigrams across word boundaries count less — and --explain still adds up.
+    @Test func defaultWeightsAndExplanationsAgree() throws {
+        let (dir, reader) = try sampleIndex()
+        defer { withExtendedLifetime(dir) {} }
+        let searcher = try Searcher(reader: reader)
+        #expect(searcher.ranking == RankingOptions())
+        let query = "是否推動復工，推動復產"
+        let plan = QueryPlan(query: query, analyzer: searcher.analyzer, options: searcher.ranking)
+        func weight(_ term: String) -> Double? {
+            plan.terms.firstIndex(of: .exact(Array(term.utf8))).map { plan.weights[$0] }
+        }
+        #expect(weight("推动") == 2)  // a word, twice in the query
+        #expect(weight("是否") == 0.1)  // a question word
+        #expect(weight("动复") == 1.4)  // 推动|复, twice: straddles two words each time
+        let plain = QueryPlan(query: query, analyzer: searcher.analyzer, options: .plainBM25)
+        #expect(plain.weights.allSatisfy { $0 == 1 })
+        let result = try searcher.search(plan, query: query, k: 5)
+        let hit = try #require(result.hits.first)
+        let explanation = try #require(try searcher.explain(plan, hits: [hit]).first)
+        #expect(abs(explanation.total - hit.score) <= 1e-9 * max(1, hit.score))
     }
 }
