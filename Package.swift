@@ -3,6 +3,10 @@ import PackageDescription
 
 // Module graph (dependencies run one way):
 //   ICUSystem (pkg-config) → CICUShim (C) → Analysis → IndexFormat → Index → Search → SearchCLI (`search`)
+// Release builds of the indexing and query modules skip the runtime exclusivity checks
+// (each access to a class property or global in a hot loop otherwise calls into the runtime).
+let hotLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "search",
     platforms: [.macOS(.v13)],
@@ -24,9 +28,9 @@ let package = Package(
         ),
         // The only code that sees ICU's headers; its public header exposes no ICU type.
         .target(name: "CICUShim", dependencies: ["ICUSystem"]),
-        .target(name: "Analysis", dependencies: ["CICUShim"]),
-        .target(name: "IndexFormat"),
-        .target(name: "Index", dependencies: ["Analysis", "IndexFormat", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Analysis", dependencies: ["CICUShim"], swiftSettings: hotLoops),
+        .target(name: "IndexFormat", swiftSettings: hotLoops),
+        .target(name: "Index", dependencies: ["Analysis", "IndexFormat", .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: hotLoops),
         .target(name: "Search", dependencies: ["Analysis", "Index"]),
         .executableTarget(
             name: "SearchCLI",

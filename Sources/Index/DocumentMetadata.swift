@@ -4,10 +4,8 @@ public enum DocumentMetadata {
     /// last date in its tail (where an issuing date is signed). Understands 2020年3月5日,
     /// 二〇二〇年三月五日, 中華民國109年3月5日 / 民國109年 (Minguo years), 2020-03-05 and 2020.03.05.
     public static func date(in text: String) -> String? {
-        let scalars = Array(text.unicodeScalars)
-        let head = scalars.prefix(1500)
-        if let d = dates(in: Array(head)).first { return d }
-        return dates(in: Array(scalars.suffix(1500))).last
+        if let d = dates(in: Array(text.unicodeScalars.prefix(1500))).first { return d }
+        return dates(in: Array(text.unicodeScalars.suffix(1500))).last
     }
 
     /// A document number such as 國發〔2020〕5號 or 国办发〔2021〕12号, as written.

@@ -10,15 +10,19 @@ public struct ByteStringTable {
     public private(set) var arena: [UInt8] = []
     /// Arena start of each id; the end is the next id's start (or `arena.count`).
     public private(set) var starts: [Int32] = [0]
-    private var slots: [Int32]
-    private var slotHashes: [UInt32]
+    /// Open addressing over pairs of words. Word 0 packs the key's 32-bit hash (high half),
+    /// its length (5 bits, 31 for longer) and its id + 1 (27 bits; 0 marks an empty slot);
+    /// word 1 holds the key's first 8 bytes, zero-padded. Keys of up to 8 bytes (every
+    /// bigram of BMP characters) are thus compared without touching the arena: equal lengths
+    /// and equal padded words mean equal keys.
+    private var slots: [UInt64]
     private var mask: Int
+    static let maxID = (1 << 27) - 2
 
     public init(capacity: Int = 1 << 16) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
-        slotHashes = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: 2 * size)
         mask = size - 1
         arena.reserveCapacity(capacity * 6)
     }
@@ -27,6 +31,14 @@ public struct ByteStringTable {
 
     /// Approximate bytes held.
     public var memoryUsage: Int { arena.capacity + starts.capacity * 4 + slots.count * 8 }
+
+    @inline(__always)
+    static func prefixWord(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        if key.count >= 8 { return UnsafeRawBufferPointer(key).loadUnaligned(as: UInt64.self) }
+        var w: UInt64 = 0
+        for i in 0..<key.count { w |= UInt64(key[i]) << (8 * UInt64(i)) }
+        return w
+    }
 
     /// Terms are short (a bigram is 6 bytes): mix 8 bytes at a time.
     @inline(__always)
@@ -59,44 +71,54 @@ public struct ByteStringTable {
     @inline(__always)
     public mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         let h = Self.hash(key)
+        let head = UInt64(h) << 32 | UInt64(min(key.count, 31)) << 27
+        let prefix = Self.prefixWord(key)
+        let short = key.count <= 8
         var slot = Int(h) & mask
-        while true {
-            let id = slots[slot]
-            if id < 0 { break }
-            if slotHashes[slot] == h && equals(Int(id), key) { return Int(id) }
-            slot = (slot + 1) & mask
+        let found: Int? = slots.withUnsafeBufferPointer { slots in
+            while true {
+                let packed = slots[2 * slot]
+                if packed == 0 { return nil }
+                if packed & ~UInt64(0x7FF_FFFF) == head && slots[2 * slot + 1] == prefix {
+                    let id = Int(packed & 0x7FF_FFFF) - 1
+                    if short || equals(id, key) { return id }
+                }
+                slot = (slot + 1) & mask
+            }
         }
+        if let found { return found }
         let id = count
+        precondition(id <= Self.maxID, "too many distinct terms in one segment")
         arena.append(contentsOf: key)
         starts.append(Int32(arena.count))
-        slots[slot] = Int32(id)
-        slotHashes[slot] = h
+        slots[2 * slot] = head | UInt64(id + 1)
+        slots[2 * slot + 1] = prefix
         if count * 2 > mask { grow() }
         return id
     }
 
     @inline(__always)
     private func equals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let s = Int(starts[id]), e = Int(starts[id + 1])
-        guard e - s == key.count else { return false }
-        return arena.withUnsafeBufferPointer { a in
-            memcmp(a.baseAddress! + s, key.baseAddress!, key.count) == 0
+        starts.withUnsafeBufferPointer { starts in
+            let s = Int(starts[id]), e = Int(starts[id + 1])
+            guard e - s == key.count else { return false }
+            return arena.withUnsafeBufferPointer { a in
+                memcmp(a.baseAddress! + s, key.baseAddress!, key.count) == 0
+            }
         }
     }
 
     private mutating func grow() {
         let size = (mask + 1) * 2
-        var newSlots = [Int32](repeating: -1, count: size)
-        var newHashes = [UInt32](repeating: 0, count: size)
+        var newSlots = [UInt64](repeating: 0, count: 2 * size)
         let newMask = size - 1
-        for slot in 0...mask where slots[slot] >= 0 {
-            var s = Int(slotHashes[slot]) & newMask
-            while newSlots[s] >= 0 { s = (s + 1) & newMask }
-            newSlots[s] = slots[slot]
-            newHashes[s] = slotHashes[slot]
+        for slot in 0...mask where slots[2 * slot] != 0 {
+            var s = Int(slots[2 * slot] >> 32) & newMask
+            while newSlots[2 * s] != 0 { s = (s + 1) & newMask }
+            newSlots[2 * s] = slots[2 * slot]
+            newSlots[2 * s + 1] = slots[2 * slot + 1]
         }
         slots = newSlots
-        slotHashes = newHashes
         mask = newMask
     }
 

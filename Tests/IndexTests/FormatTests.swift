@@ -4,6 +4,7 @@ import Analysis
 @testable import Index
 import TestSupport
 import ZIPFoundation
+import IndexFormat
 
 @Suite struct DocumentFormatTests {
     static let big5Sentence: [UInt8] = [166, 85, 166, 97, 176, 207, 166, 179, 167, 199, 177, 192, 176, 202, 180, 95, 164, 117, 180, 95, 178, 163, 161, 65, 165, 91, 177, 106, 172, 204, 177, 161, 168, 190, 177, 177, 164, 117, 167, 64, 161, 65, 171, 79, 187, 217, 184, 103, 192, 217, 170, 192, 183, 124, 181, 111, 174, 105, 161, 67]
@@ -129,5 +130,27 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
         #expect(DocumentMetadata.documentNumber(in: "财税[2019]第13号") == "财税[2019]第13号")
         #expect(DocumentMetadata.documentNumber(in: "（2020）年度报告") == nil)
         #expect(DocumentMetadata.documentNumber(in: "〔2020〕5號") == nil)  // no issuer
+    }
+}
+
+@Suite struct ByteStringTableTests {
+    /// Keys of every length around the 8-byte inline comparison, zero bytes included (a key
+    /// and its zero-padded extension must stay apart), through several table growths.
+    @Test func internsEveryKeyOnceAndKeepsItsBytes() {
+        var table = ByteStringTable(capacity: 4)
+        var keys: [[UInt8]] = [[], [0], [0, 0], [1], [1, 0], [1, 0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0]]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let length = Int.random(in: 1...20, using: &generator)
+            keys.append((0..<length).map { _ in UInt8.random(in: 0...3, using: &generator) })
+        }
+        var ids: [[UInt8]: Int] = [:]
+        for key in keys + keys.reversed() {
+            let id = key.withUnsafeBufferPointer { table.intern($0) }
+            if let known = ids[key] { #expect(id == known) } else { ids[key] = id }
+        }
+        #expect(table.count == ids.count)
+        for (key, id) in ids { #expect(Array(table.bytes(id)) == key) }
+        #expect(Set(ids.values).count == ids.count)
     }
 }
