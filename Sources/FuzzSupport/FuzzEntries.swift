@@ -20,6 +20,9 @@ public enum FuzzEntries {
             _ = FileManager.default.createFile(atPath: directory + "/docs/a.txt", contents: Data("復(fù)工復產，工業園區 PM2.5 100% abc 2020年".utf8))
             _ = FileManager.default.createFile(atPath: directory + "/docs/b.md", contents: Data("# 標題\n经济社会发展 疫情防控 第一条".utf8))
             _ = FileManager.default.createFile(atPath: directory + "/docs/c.jsonl", contents: Data("{\"_id\":\"x\",\"title\":\"園區\",\"text\":\"工業園區建設\"}\n".utf8))
+            // A user dictionary, so the index holds a dictionary file for FuzzIndex to damage.
+            try! FileManager.default.createDirectory(atPath: directory + "/index", withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: directory + "/index/dictionary.txt", contents: Data("復工復產\n工業園區\n".utf8))
             let writer = try! IndexWriter(directory: directory + "/index")
             _ = try! writer.update(roots: [DocumentSource.absolutePath(directory + "/docs")!])
             try? FileManager.default.removeItem(atPath: directory + "/docs/b.md")
@@ -57,6 +60,13 @@ public enum FuzzEntries {
                     TextChunker.chunks(text, maxBytes: 4096).map { shared.searcher.analyzer.analyze(UnsafeBufferPointer(rebasing: text[$0])) }
                 }
             }
+        }
+        // The input's first half as a user dictionary, cutting its second half and a fixed text.
+        let half = bytes.count / 2
+        let dictionary = UserDictionary.parse(Array(bytes[..<half]), normalizer: shared.searcher.analyzer.normalizer)
+        if let analyzer = try? Analyzer(dictionary: dictionary) {
+            _ = bytes[half...].withUnsafeBufferPointer { analyzer.analyze($0) }
+            _ = analyzer.analyze("有序推動復工復產，工業園區建設 PM2.5")
         }
         let plan = QueryPlan(query: "工業園區 pm2", analyzer: shared.searcher.analyzer)
         _ = SnippetMaker(normalizer: shared.searcher.analyzer.normalizer).snippets(for: plan, in: bytes)
