@@ -144,16 +144,23 @@ public struct PostingsCursor {
         pendingPositions = 0
         let deltaWidth = Int(try reader.u8())
         let freqWidth = Int(try reader.u8())
-        try blockDocs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: deltaWidth, into: $0.baseAddress!) }
-        try blockFreqs.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: freqWidth, into: $0.baseAddress!) }
-        var previous = base
-        for k in 0..<BitPacking.blockSize {
-            let d = previous + Int(blockDocs[k]) + 1
-            guard d < docCount, blockFreqs[k] < UInt32(Int32.max) else { throw reader.corrupt("document block out of range") }
-            blockDocs[k] = UInt32(d)
-            blockFreqs[k] += 1
-            previous = d
+        let docCount = self.docCount
+        var r = reader
+        try blockDocs.withUnsafeMutableBufferPointer { docs in
+            try blockFreqs.withUnsafeMutableBufferPointer { freqs in
+                try BitPacking.unpack(&r, width: deltaWidth, into: docs.baseAddress!)
+                try BitPacking.unpack(&r, width: freqWidth, into: freqs.baseAddress!)
+                var previous = base
+                for k in 0..<BitPacking.blockSize {
+                    let d = previous + Int(docs[k]) + 1
+                    guard d < docCount, freqs[k] < UInt32(Int32.max) else { throw r.corrupt("document block out of range") }
+                    docs[k] = UInt32(d)
+                    freqs[k] += 1
+                    previous = d
+                }
+            }
         }
+        reader = r
         docOffset = reader.offset
         guard docOffset <= positionsStart else { throw reader.corrupt("document stream overruns its length") }
         loadedBlock = b
