@@ -29,6 +29,7 @@ extension Searcher {
         let lengths = try hits.map { Int(try reader.segments[$0.segment].reader.docLength($0.doc)) }
         var parts = [[ScorePart]](repeating: [], count: hits.count)
         var bonus = 0.0
+        let isElement = plan.isElement
         for (t, term) in plan.terms.enumerated() {
             var df = 0
             var tf = [Int](repeating: 0, count: hits.count)
@@ -39,6 +40,7 @@ extension Searcher {
                     if let i = docs.docs.firstIndex(of: Int32(hit.doc)) { tf[h] = Int(docs.freqs[i]) }
                 }
             }
+            if isCommonCharacter(plan, t, isElement: isElement[t], docFreq: df) { continue }
             let idf = plan.weights[t] * bm25.idf(docFreq: df, documentCount: n)
             bonus += idf
             for h in hits.indices where tf[h] > 0 {

@@ -32,7 +32,7 @@ public struct PhrasePart: Sendable {
 /// (README: each knob's effect); `plainBM25` is BM25 over every distinct term, weight 1.
 public struct RankingOptions: Sendable, Equatable {
     public var k1 = 1.2
-    public var b = 0.75
+    public var b = 0.9
     /// Weight of a bigram that straddles two of the query's ICU words (如 "以成" in
     /// 可以成为), against 1 for a bigram inside a word.
     public var crossWordBigramWeight = 0.7
@@ -45,12 +45,20 @@ public struct RankingOptions: Sendable, Equatable {
     /// Whether a term the query repeats counts once per occurrence (as separate clauses of
     /// a Lucene boolean query do) rather than once.
     public var repeatedTermsAdd = true
+    /// Weight of each character of the query as a term of its own, beside the bigrams it
+    /// is part of (0: characters count only through bigrams).
+    public var characterWeight = 0.6
+    /// A character term that only scores is left out when more than this fraction of the
+    /// documents hold it (`Searcher.isCommonCharacter`).
+    public var commonCharacterFraction = 0.1
 
     public static let plainBM25: RankingOptions = {
         var o = RankingOptions()
         o.crossWordBigramWeight = 1
         o.questionWordWeight = 1
         o.repeatedTermsAdd = false
+        o.characterWeight = 0
+        o.b = 0.75
         return o
     }()
 
@@ -80,6 +88,15 @@ public struct QueryPlan: Sendable {
     public static let maxTerms = 1024
 
     public var isEmpty: Bool { terms.isEmpty }
+
+    /// For each term, whether it is an element of a phrase part (a document must hold every
+    /// element to contain the query); the other terms only score.
+    public var isElement: [Bool] {
+        var result = [Bool](repeating: false, count: terms.count)
+        let index = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, $0) })
+        for part in parts { for element in part.elements { result[index[element.term]!] = true } }
+        return result
+    }
 
     public init(query: String, analyzer: Analyzer, options: RankingOptions = RankingOptions()) {
         self.init(pieces: query.split(whereSeparator: { $0.isWhitespace }).map(String.init), analyzer: analyzer, options: options)
@@ -151,6 +168,25 @@ public struct QueryPlan: Sendable {
                     seen[term] = terms.count
                     terms.append(term)
                     weights.append(weight)
+                }
+            }
+            // Every character as a term of its own (scoring only), when asked for.
+            if options.characterWeight > 0 {
+                for token in tokens where token.kind == .subword && terms.count < Self.maxTerms {
+                    let bytes = Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)])
+                    let first = Array(bytes.prefix(UTF8Decoding.encodedLength(firstScalar(bytes))))
+                    let term = QueryTerm.characterPrefix(first)
+                    var weight = options.characterWeight
+                    if questionSpans.contains(where: { $0.lowerBound <= token.termStart && token.termStart < $0.upperBound }) {
+                        weight *= options.questionWordWeight
+                    }
+                    if let i = seen[term] {
+                        weights[i] += weight
+                    } else {
+                        seen[term] = terms.count
+                        terms.append(term)
+                        weights.append(weight)
+                    }
                 }
             }
             if !elements.isEmpty {

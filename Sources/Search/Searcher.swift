@@ -91,6 +91,8 @@ public final class Searcher {
         self.reader = reader
         analyzer = try Analyzer(dictionary: reader.dictionary)
         normsCache = Array(repeating: nil, count: reader.segments.count)
+        bm25.k1 = ranking.k1
+        bm25.b = ranking.b
     }
 
     /// Per segment, k1 · (1 − b + b · length / avgdl) of every document: BM25's length
@@ -104,6 +106,15 @@ public final class Searcher {
         let norms = try segment.documentLengths().map { bm25.k1 * (1 - bm25.b + bm25.b * Double($0) / avgdl) }
         normsCache[s] = norms
         return norms
+    }
+
+    /// Whether term `t` is left out of the score for being common: a character that only
+    /// scores (not a phrase element) and occurs in more than `commonCharacterFraction` of
+    /// the documents. Like the cutoff of Lucene's CommonTermsQuery: such a term says little
+    /// and costs a long list.
+    func isCommonCharacter(_ plan: QueryPlan, _ t: Int, isElement: Bool, docFreq: Int) -> Bool {
+        guard !isElement, case .characterPrefix = plan.terms[t] else { return false }
+        return Double(docFreq) > ranking.commonCharacterFraction * Double(reader.statisticsDocumentCount)
     }
 
     /// Where one query term's scoring postings come from in one segment.
@@ -248,12 +259,18 @@ public final class Searcher {
         var ordinalsBySegment: [[[Int]]] = []
         var sourcesBySegment: [[PostingsSource]] = []
         var docFreq = [Int](repeating: 0, count: plan.terms.count)
+        let termIndex = Dictionary(uniqueKeysWithValues: plan.terms.enumerated().map { ($1, $0) })
+        // The terms every part needs: a document holding all of them is a candidate for
+        // containment (counted per document while scoring, instead of intersecting lists).
+        let isElement = plan.isElement
         for view in reader.segments {
             var segmentOrdinals: [[Int]] = []
             var sources: [PostingsSource] = []
             for (t, term) in plan.terms.enumerated() {
-                let o = try ordinals(term, in: view.reader)
-                let scoring = try scoringOrdinals(term, in: view.reader, positional: o)
+                // Positions are read only for phrase elements; a term that only scores needs
+                // no positional lists (for a character, the bigrams it begins).
+                let o = isElement[t] ? try ordinals(term, in: view.reader) : []
+                let scoring = try scoringOrdinals(term, in: view.reader, positional: isElement[t] ? o : nil)
                 let source: PostingsSource
                 switch scoring.count {
                 case 0: source = .none
@@ -268,13 +285,12 @@ public final class Searcher {
             sourcesBySegment.append(sources)
         }
         // A term's weight scales its whole BM25 part, so it folds into its idf.
-        let idf = docFreq.indices.map { plan.weights[$0] * bm25.idf(docFreq: docFreq[$0], documentCount: n) }
+        var idf = docFreq.indices.map { plan.weights[$0] * bm25.idf(docFreq: docFreq[$0], documentCount: n) }
+        for t in plan.terms.indices where isCommonCharacter(plan, t, isElement: isElement[t], docFreq: docFreq[t]) {
+            idf[t] = 0
+            for s in sourcesBySegment.indices { sourcesBySegment[s][t] = .none }
+        }
         let bonus = idf.reduce(0, +)
-        let termIndex = Dictionary(uniqueKeysWithValues: plan.terms.enumerated().map { ($1, $0) })
-        // The terms every part needs: a document holding all of them is a candidate for
-        // containment (counted per document while scoring, instead of intersecting lists).
-        var isElement = [Bool](repeating: false, count: plan.terms.count)
-        for part in plan.parts { for element in part.elements { isElement[termIndex[element.term]!] = true } }
         let elementCount = isElement.filter { $0 }.count
 
         // BM25 of every matching live document, streamed from the postings into dense

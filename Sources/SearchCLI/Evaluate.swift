@@ -39,6 +39,8 @@ extension SearchCommand {
         @Option(name: .long, help: .hidden) var questionWeight: Double?
         @Flag(name: .long, help: .hidden) var plainBM25 = false
         @Option(name: .long, help: .hidden) var repeatedTermsAdd: Bool?
+        @Option(name: .long, help: .hidden) var everyCharacterWeight: Double?
+        @Option(name: .long, help: .hidden) var commonCharacterFraction: Double?
 
         func run() throws {
             guard let queryText = try? String(contentsOfFile: queries, encoding: .utf8) else { throw UserError("\(queries): cannot read") }
@@ -54,6 +56,8 @@ extension SearchCommand {
             if let wordWeight { options.wordWeight = wordWeight }
             if let questionWeight { options.questionWordWeight = questionWeight }
             if let repeatedTermsAdd { options.repeatedTermsAdd = repeatedTermsAdd }
+            if let everyCharacterWeight { options.characterWeight = everyCharacterWeight }
+            if let commonCharacterFraction { options.commonCharacterFraction = commonCharacterFraction }
             searcher.ranking = options
             var rankings: [String: [String]] = [:]
             var asked = 0
