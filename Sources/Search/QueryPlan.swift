@@ -34,7 +34,8 @@ public struct RankingOptions: Sendable, Equatable {
     public var k1 = 1.2
     public var b = 0.9
     /// Weight of a bigram that straddles two of the query's ICU words (如 "以成" in
-    /// 可以成为), against 1 for a bigram inside a word.
+    /// 可以成为), against 1 for a bigram inside a word or joining two one-character words
+    /// (黨|建: more likely a word ICU lacks).
     public var crossWordBigramWeight = 0.7
     /// Weight of a lone character (a one-character word such as 谁).
     public var singleCharacterWeight = 1.0
@@ -83,6 +84,21 @@ public struct QueryPlan: Sendable {
         "有", "在", "和", "与", "或", "及", "要", "会", "能", "应该", "需要", "请问", "谁", "多少", "多久", "哪里",
         "怎么样", "一个", "有没有", "是不是", "什么样", "的话", "时候", "情况", "问题",
     ]
+
+    /// Whether the bigram `start ..< end` (split at `middle`) joins two ICU words that are
+    /// each a single character.
+    static func joinsLoneCharacters(_ analyzed: AnalyzedText, start: Int32, middle: Int32, end: Int32) -> Bool {
+        let boundaries = analyzed.wordBoundaries
+        var lo = 0, hi = boundaries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if boundaries[mid] < middle { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < boundaries.count, boundaries[lo] == middle else { return false }
+        let wordStart = lo > 0 ? boundaries[lo - 1] : 0
+        let nextEnd = lo + 1 < boundaries.count ? boundaries[lo + 1] : -1
+        return wordStart == start && nextEnd == end
+    }
 
     /// Like Lucene's clause limit: it bounds a query's cost whatever its text.
     public static let maxTerms = 1024
@@ -142,7 +158,11 @@ public struct QueryPlan: Sendable {
                     let isBigram = bytes.count > firstLength
                     if isBigram {
                         term = .exact(bytes)
-                        if analyzed.isWordBoundary(token.termStart + Int32(firstLength)) {
+                        // Straddling two words, at least one of them longer than a character
+                        // (黨|建, two lone characters, is more likely a word ICU lacks).
+                        let middle = token.termStart + Int32(firstLength)
+                        if analyzed.isWordBoundary(middle)
+                            && !Self.joinsLoneCharacters(analyzed, start: token.termStart, middle: middle, end: token.termEnd) {
                             weight = options.crossWordBigramWeight
                         }
                     } else {

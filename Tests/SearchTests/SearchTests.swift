@@ -551,6 +551,10 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(weight("推动") == 2)  // a word, twice in the query
         #expect(weight("是否") == 0.1)  // a question word
         #expect(weight("动复") == 1.4)  // 推动|复, twice: straddles two words each time
+        // 園區|黨|建: 区党 straddles a two-character word, 党建 joins two lone characters.
+        let short = QueryPlan(query: "園區黨建", analyzer: searcher.analyzer, options: searcher.ranking)
+        #expect(short.terms.firstIndex(of: .exact(Array("区党".utf8))).map { short.weights[$0] } == 0.7)
+        #expect(short.terms.firstIndex(of: .exact(Array("党建".utf8))).map { short.weights[$0] } == 1)
         let plain = QueryPlan(query: query, analyzer: searcher.analyzer, options: .plainBM25)
         #expect(plain.weights.allSatisfy { $0 == 1 })
         let result = try searcher.search(plan, query: query, k: 5)
