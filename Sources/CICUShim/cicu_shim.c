@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ubrk.h>
+#include <unicode/utf8.h>
+#include <unicode/utf16.h>
 #include <unicode/utext.h>
 #include <unicode/utrans.h>
 #include <unicode/unorm2.h>
@@ -10,7 +12,13 @@
 
 struct cicu_word_breaker {
     UBreakIterator *iterator;
-    UText *text;  // reused across calls: utext_openUTF8 can re-point an existing UText
+    UText *text;  // unused since text is handed over as UTF-16; kept for close
+    // The window as UTF-16, and for each UTF-16 index (and one past the end) the UTF-8
+    // offset it came from: ICU's break engines work on UTF-16, and a UTF-8 UText makes
+    // them map indexes back and forth on every character.
+    UChar *units;
+    int32_t *offsets;
+    int32_t capacity;
 };
 
 cicu_word_breaker *cicu_word_breaker_open(const char *locale, int32_t *error) {
@@ -35,6 +43,8 @@ void cicu_word_breaker_close(cicu_word_breaker *breaker) {
     if (!breaker) return;
     if (breaker->text) utext_close(breaker->text);
     ubrk_close(breaker->iterator);
+    free(breaker->units);
+    free(breaker->offsets);
     free(breaker);
 }
 
@@ -43,17 +53,45 @@ int32_t cicu_word_breaker_segment(cicu_word_breaker *breaker,
                                   int32_t *starts, int32_t *ends, int32_t *statuses,
                                   int32_t capacity) {
     UErrorCode status = U_ZERO_ERROR;
-    breaker->text = utext_openUTF8(breaker->text, (const char *)text, length, &status);
-    if (U_FAILURE(status)) return -(int32_t)status;
-    ubrk_setUText(breaker->iterator, breaker->text, &status);
+    // At most one UTF-16 unit per UTF-8 byte, plus the end.
+    if (breaker->capacity < length + 1) {
+        int32_t grown = length + 1 > 1024 ? length + 1 : 1024;
+        UChar *units = realloc(breaker->units, sizeof(UChar) * (size_t)grown);
+        if (!units) return -(int32_t)U_MEMORY_ALLOCATION_ERROR;
+        breaker->units = units;
+        int32_t *offsets = realloc(breaker->offsets, sizeof(int32_t) * (size_t)grown);
+        if (!offsets) return -(int32_t)U_MEMORY_ALLOCATION_ERROR;
+        breaker->offsets = offsets;
+        breaker->capacity = grown;
+    }
+    UChar *units = breaker->units;
+    int32_t *offsets = breaker->offsets;
+    int32_t n = 0;
+    for (int32_t i = 0; i < length;) {
+        UChar32 c;
+        int32_t at = i;
+        U8_NEXT(text, i, length, c);
+        if (c < 0) c = 0xFFFD;
+        if (c <= 0xFFFF) {
+            offsets[n] = at;
+            units[n++] = (UChar)c;
+        } else {
+            offsets[n] = at;
+            units[n++] = U16_LEAD(c);
+            offsets[n] = at;
+            units[n++] = U16_TRAIL(c);
+        }
+    }
+    offsets[n] = length;
+    ubrk_setText(breaker->iterator, units, n, &status);
     if (U_FAILURE(status)) return -(int32_t)status;
     int32_t count = 0;
     int32_t start = ubrk_first(breaker->iterator);
     for (int32_t end = ubrk_next(breaker->iterator); end != UBRK_DONE;
          start = end, end = ubrk_next(breaker->iterator)) {
         if (count >= capacity) break;
-        starts[count] = start;
-        ends[count] = end;
+        starts[count] = offsets[start];
+        ends[count] = offsets[end];
         statuses[count] = ubrk_getRuleStatus(breaker->iterator);
         count++;
     }
