@@ -17,7 +17,7 @@ struct SegmentBuilder {
 
     var documentCount: Int { documents.count }
     var isEmpty: Bool { documents.isEmpty }
-    var memoryUsage: Int { occurrenceTerm.capacity * 12 + terms.memoryUsage }
+    var memoryUsage: Int { occurrenceTerm.capacity * 12 + terms.memoryUsage + characterCountOfTerm.capacity * 4 }
 
     /// Documents longer than this many tokens are indexed only up to it (the writer warns):
     /// about 24 MB of Han text, which keeps one document's share of memory bounded.
@@ -58,7 +58,11 @@ struct SegmentBuilder {
                 let length = UTF8Decoding.decode(text, at: Int(token.termStart)).length
                 for k in 0..<length { characterKey[1 + k] = text[Int(token.termStart) + k] }
                 let id = characterKey.withUnsafeBufferPointer { terms.intern(UnsafeBufferPointer(rebasing: $0[0..<(1 + length)])) }
-                characterCounts[UInt32(id), default: 0] += 1
+                if id >= characterCountOfTerm.count {
+                    characterCountOfTerm.append(contentsOf: repeatElement(0, count: max(id + 1, 2 * characterCountOfTerm.count) - characterCountOfTerm.count))
+                }
+                if characterCountOfTerm[id] == 0 { charactersInDocument.append(UInt32(id)) }
+                characterCountOfTerm[id] += 1
             }
         }
         currentLength += tokens.count
@@ -68,16 +72,19 @@ struct SegmentBuilder {
     mutating func endDocument() {
         let doc = UInt32(documents.count - 1)
         documents[Int(doc)].length = UInt32(currentLength)
-        for (term, count) in characterCounts {
+        for term in charactersInDocument {
             occurrenceTerm.append(term)
             occurrenceDoc.append(doc)
-            occurrencePosition.append(count)
+            occurrencePosition.append(characterCountOfTerm[Int(term)])
+            characterCountOfTerm[Int(term)] = 0
         }
-        characterCounts.removeAll(keepingCapacity: true)
+        charactersInDocument.removeAll(keepingCapacity: true)
     }
 
-    /// Character-count terms of the current document: term id → count.
-    private var characterCounts: [UInt32: Int32] = [:]
+    /// Character-count terms of the current document: their ids in order of first
+    /// occurrence, and each one's count so far (indexed by term id, zero otherwise).
+    private var charactersInDocument: [UInt32] = []
+    private var characterCountOfTerm: [Int32] = []
 
     func encode() -> [UInt8] {
         let termCount = terms.count
