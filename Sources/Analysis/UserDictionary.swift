@@ -16,6 +16,10 @@ public final class UserDictionary: @unchecked Sendable {
     public let words: [[UInt8]]
     /// The longest word, in characters.
     public let maxCharacters: Int
+    /// Entries of the parsed file left out because they hold white space or punctuation
+    /// (they could never match inside a run of word characters), first few kept as examples.
+    public private(set) var skippedEntries: [String] = []
+    public private(set) var skippedCount = 0
 
     private struct Slot {
         var hash: UInt64 = 0  // 0: empty
@@ -121,6 +125,8 @@ public final class UserDictionary: @unchecked Sendable {
     /// other than word characters are dropped.
     public static func parse(_ text: [UInt8], normalizer: Normalizer) -> UserDictionary {
         var words: [[UInt8]] = []
+        var skipped = 0
+        var examples: [String] = []
         var classes = CharacterClassCache()
         var lineStart = 0
         let n = text.count
@@ -141,8 +147,16 @@ public final class UserDictionary: @unchecked Sendable {
                 }
                 return true
             }
-            if allWordCharacters { words.append(normalized) }
+            if allWordCharacters {
+                words.append(normalized)
+            } else {
+                skipped += 1
+                if examples.count < 3 { examples.append(String(field)) }
+            }
         }
-        return UserDictionary(normalizedWords: words)
+        let dictionary = UserDictionary(normalizedWords: words)
+        dictionary.skippedCount = skipped
+        dictionary.skippedEntries = examples
+        return dictionary
     }
 }

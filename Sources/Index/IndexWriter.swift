@@ -84,6 +84,8 @@ public final class IndexWriter {
     private var rebuilding: Bool
     /// The dictionary documents are analysed with.
     public let dictionary: UserDictionary?
+    /// The dictionary file as parsed by this writer (nil when it was unchanged and not read).
+    public private(set) var parsedDictionary: UserDictionary? = nil
     /// When the dictionary's words changed: how many there were and are (the index is rebuilt).
     public private(set) var dictionaryChange: (old: Int, new: Int)? = nil
     /// The dictionary fields of the next commit, and whether its file must be written.
@@ -120,6 +122,7 @@ public final class IndexWriter {
             nextDictionary = (recorded.dictionaryFile, source, hash)
         } else {
             let parsed = raw.map { UserDictionary.parse($0, normalizer: Normalizer()) }
+            parsedDictionary = parsed
             let new = parsed.flatMap { $0.words.isEmpty ? nil : $0 }
             dictionary = new
             if (old?.words ?? []) == (new?.words ?? []) {

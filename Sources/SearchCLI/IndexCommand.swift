@@ -51,8 +51,12 @@ extension SearchCommand {
             } catch let error as IndexError {
                 throw UserError(error.description)
             }
+            if let dictionary = writer.parsedDictionary, dictionary.skippedCount > 0 {
+                let n = dictionary.skippedCount
+                stderrLine("search: note: \(n) dictionary \(n == 1 ? "entry holds" : "entries hold") spaces or punctuation and can never match (e.g. \(dictionary.skippedEntries.joined(separator: " "))); skipped")
+            }
             if let change = writer.dictionaryChange {
-                let what = change.old == 0 ? "a dictionary of \(change.new) words" : "the dictionary changed (\(change.new) words, was \(change.old))"
+                let what = change.old == 0 ? "a dictionary of \(change.new) word\(change.new == 1 ? "" : "s")" : "the dictionary changed (\(change.new) words, was \(change.old))"
                 stderrLine("search: \(what); " + (rebuild || writer.roots.isEmpty ? "indexing with it" : "rebuilding the index with it"))
             }
             var roots: [String] = []

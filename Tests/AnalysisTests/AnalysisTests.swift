@@ -177,6 +177,7 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(!d.contains(Array("复工".utf8)))  // a prefix is not a word
         #expect(!d.contains(Array("复工复产率".utf8)))
         #expect(d.maxCharacters == 4)
+        #expect(d.skippedCount == 2 && d.skippedEntries == ["《民法典》", "COVID-19"])
     }
 
     @Test func findsEveryWordStartingAtAPlaceShortestFirst() {
