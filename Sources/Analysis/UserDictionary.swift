@@ -21,10 +21,14 @@ public final class UserDictionary: @unchecked Sendable {
     public private(set) var skippedEntries: [String] = []
     public private(set) var skippedCount = 0
 
+    /// Longer entries are not words (and key lengths fit 16 bits).
+    public static let maxWordBytes = 255
+
+    /// 16 bytes: the table of a large dictionary is built at every query process's start.
     private struct Slot {
         var hash: UInt64 = 0  // 0: empty
         var word: Int32 = 0  // index into `words` of a word this key is a prefix of
-        var length: Int32 = 0  // key length in bytes
+        var length: UInt16 = 0  // key length in bytes
         var isWord = false
     }
     private var slots: [Slot]
@@ -34,8 +38,24 @@ public final class UserDictionary: @unchecked Sendable {
     static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
     /// Builds a dictionary from normalised words (see `parse` for text from a file).
-    public init(normalizedWords: [[UInt8]]) {
-        let unique = Array(Set(normalizedWords.filter { !$0.isEmpty })).sorted { $0.lexicographicallyPrecedes($1) }
+    public convenience init(normalizedWords: [[UInt8]]) {
+        let unique = Array(Set(normalizedWords.filter { !$0.isEmpty && $0.count <= Self.maxWordBytes }))
+            .sorted { $0.lexicographicallyPrecedes($1) }
+        self.init(sorted: unique)
+    }
+
+    /// Builds a dictionary from words already normalised, sorted and without duplicates
+    /// (an index's copy; a query process loads it at start, so it skips the sort); nil when
+    /// they are not.
+    public convenience init?(sortedUniqueWords words: [[UInt8]]) {
+        for i in words.indices where words[i].isEmpty || words[i].count > Self.maxWordBytes
+            || (i > 0 && !words[i - 1].lexicographicallyPrecedes(words[i])) {
+            return nil
+        }
+        self.init(sorted: words)
+    }
+
+    private init(sorted unique: [[UInt8]]) {
         words = unique
         var keys = 0
         var longest = 0
@@ -80,7 +100,7 @@ public final class UserDictionary: @unchecked Sendable {
             }
             s = (s + 1) & mask
         }
-        slots[s] = Slot(hash: h, word: Int32(word), length: Int32(length), isWord: isWord)
+        slots[s] = Slot(hash: h, word: Int32(word), length: UInt16(length), isWord: isWord)
     }
 
     /// Calls `found(endOffset)` for every word that starts at `start` in `bytes` and ends
@@ -147,7 +167,7 @@ public final class UserDictionary: @unchecked Sendable {
                 }
                 return true
             }
-            if allWordCharacters {
+            if allWordCharacters && normalized.count <= maxWordBytes {
                 words.append(normalized)
             } else {
                 skipped += 1

@@ -32,7 +32,8 @@ public enum DictionaryFile {
                 words.append(Array(try r.bytes(length)))
             }
             guard r.isAtEnd else { throw r.corrupt("trailing bytes") }
-            return UserDictionary(normalizedWords: words)
+            guard let dictionary = UserDictionary(sortedUniqueWords: words) else { throw r.corrupt("words out of order") }
+            return dictionary
         }
     }
 
