@@ -180,6 +180,15 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(d.skippedCount == 2 && d.skippedEntries == ["《民法典》", "COVID-19"])
     }
 
+    @Test func anIndexCopyMustBeSortedAndUnique() {
+        let a = Array("工业".utf8), b = Array("园区".utf8)
+        #expect(UserDictionary(sortedUniqueWords: [a, b].sorted { $0.lexicographicallyPrecedes($1) })?.words.count == 2)
+        #expect(UserDictionary(sortedUniqueWords: [b, a].sorted { !$0.lexicographicallyPrecedes($1) }) == nil)
+        #expect(UserDictionary(sortedUniqueWords: [a, a]) == nil)
+        #expect(UserDictionary(sortedUniqueWords: [[]]) == nil)
+        #expect(UserDictionary(normalizedWords: [a, [UInt8](repeating: 0x61, count: 300)]).words == [a])
+    }
+
     @Test func findsEveryWordStartingAtAPlaceShortestFirst() {
         let d = dictionary("工业\n工业园\n工业园区\n园区\n")
         let text = Array("工业园区建设".utf8)
