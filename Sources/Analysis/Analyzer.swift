@@ -37,13 +37,16 @@ public struct AnalyzedText: Sendable {
     public var wordBoundaries: [Int32] = []
 
     /// Whether ICU put a word boundary at normalised byte offset `offset`.
-    public func isWordBoundary(_ offset: Int32) -> Bool {
+    public func isWordBoundary(_ offset: Int32) -> Bool { wordBoundaryIndex(offset) != nil }
+
+    /// The index in `wordBoundaries` of the boundary at `offset`, if there is one there.
+    public func wordBoundaryIndex(_ offset: Int32) -> Int? {
         var lo = 0, hi = wordBoundaries.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if wordBoundaries[mid] < offset { lo = mid + 1 } else { hi = mid }
         }
-        return lo < wordBoundaries.count && wordBoundaries[lo] == offset
+        return lo < wordBoundaries.count && wordBoundaries[lo] == offset ? lo : nil
     }
 
     public func term(_ token: Token) -> String {
@@ -91,8 +94,7 @@ public final class Analyzer {
     public func analyze(_ input: UnsafeBufferPointer<UInt8>) -> AnalyzedText {
         let normalized = normalizer.normalize(input)
         let (tokens, positionCount) = normalized.bytes.withUnsafeBufferPointer { text in
-            breaker.segment(text, into: &segments)
-            if let dictionary { applyDictionary(dictionary, text) }
+            cut(text)
             return tokenize(text, normalized: normalized)
         }
         return AnalyzedText(normalized: normalized, tokens: tokens, positionCount: positionCount,
@@ -101,11 +103,14 @@ public final class Analyzer {
 
     /// The words of the normalised text: ICU's segments, re-cut by the dictionary.
     public func segments(of normalized: NormalizedText) -> [WordSegment] {
-        normalized.bytes.withUnsafeBufferPointer { text in
-            breaker.segment(text, into: &segments)
-            if let dictionary { applyDictionary(dictionary, text) }
-        }
+        normalized.bytes.withUnsafeBufferPointer { cut($0) }
         return segments
+    }
+
+    /// Fills `segments` with the words of normalised text: ICU's, re-cut by the dictionary.
+    private func cut(_ text: UnsafeBufferPointer<UInt8>) {
+        breaker.segment(text, into: &segments)
+        if let dictionary { applyDictionary(dictionary, text) }
     }
 
     // Reused between calls.

@@ -597,8 +597,8 @@ enum SegmentMerger {
         let lengths = encoder.documentLengths
         nonisolated(unsafe) let inputs = views
         let maps = docMaps, holdersOf = holders, starts = termStarts
-        let path = directory + "/" + name + ".seg"
-        let file = try FileSink(path: path)
+        let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
+        let file = try FileSink(path: directory + "/" + entry.fileName)
         var firstPart = 0
         while firstPart < partEnds.count {
             let wave = Wave(min(workers, partEnds.count - firstPart))
@@ -636,6 +636,6 @@ enum SegmentMerger {
         }
         try encoder.finish(streamingTo: file)
         try file.sync()
-        return SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
+        return entry
     }
 }

@@ -119,7 +119,7 @@ struct SegmentEncoder {
         }
         termBytes.append(part.termBytes.bytes)
         part.termOffsets.bytes.withUnsafeBytes { raw in
-            for i in 1...max(1, part.termCount) where part.termCount > 0 {
+            for i in stride(from: 1, through: part.termCount, by: 1) {
                 termOffsets.u32(termBase + UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
             }
         }

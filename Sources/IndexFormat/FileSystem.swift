@@ -40,15 +40,7 @@ public final class FileSink {
     public func append(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { raw in
             checksum = CRC32.checksum(raw, seed: checksum)
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileSystemError("write", path)
-                }
-                offset += n
-            }
+            try FileSystem.writeAll(fd, raw, path: path)
         }
         count += bytes.count
     }
@@ -77,18 +69,21 @@ public enum FileSystem {
     public static func writeAndSync(_ path: String, _ bytes: [UInt8]) throws {
         let fd = try syscall("open", path) { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         defer { close(fd) }
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileSystemError("write", path)
-                }
-                offset += n
-            }
-        }
+        try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
         try syscall("fsync", path) { fsync(fd) }
+    }
+
+    /// Writes all of `raw` to `fd`, retrying short writes and EINTR.
+    static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path)
+            }
+            offset += n
+        }
     }
 
     /// Makes renames and creations in a directory durable.

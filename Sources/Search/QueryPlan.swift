@@ -85,19 +85,15 @@ public struct QueryPlan: Sendable {
         "怎么样", "一个", "有没有", "是不是", "什么样", "的话", "时候", "情况", "问题",
     ]
 
-    /// Whether the bigram `start ..< end` (split at `middle`) joins two ICU words that are
-    /// each a single character.
-    static func joinsLoneCharacters(_ analyzed: AnalyzedText, start: Int32, middle: Int32, end: Int32) -> Bool {
+    /// Whether the bigram `start ..< end` straddles an ICU word boundary at `middle`
+    /// between two words that are not both single characters (黨|建 joins two lone
+    /// characters: more likely a word ICU lacks).
+    static func straddlesWords(_ analyzed: AnalyzedText, start: Int32, middle: Int32, end: Int32) -> Bool {
+        guard let k = analyzed.wordBoundaryIndex(middle) else { return false }
         let boundaries = analyzed.wordBoundaries
-        var lo = 0, hi = boundaries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if boundaries[mid] < middle { lo = mid + 1 } else { hi = mid }
-        }
-        guard lo < boundaries.count, boundaries[lo] == middle else { return false }
-        let wordStart = lo > 0 ? boundaries[lo - 1] : 0
-        let nextEnd = lo + 1 < boundaries.count ? boundaries[lo + 1] : -1
-        return wordStart == start && nextEnd == end
+        let wordStart = k > 0 ? boundaries[k - 1] : 0
+        let nextEnd = k + 1 < boundaries.count ? boundaries[k + 1] : -1
+        return !(wordStart == start && nextEnd == end)
     }
 
     /// Like Lucene's clause limit: it bounds a query's cost whatever its text.
@@ -158,11 +154,8 @@ public struct QueryPlan: Sendable {
                     let isBigram = bytes.count > firstLength
                     if isBigram {
                         term = .exact(bytes)
-                        // Straddling two words, at least one of them longer than a character
-                        // (黨|建, two lone characters, is more likely a word ICU lacks).
                         let middle = token.termStart + Int32(firstLength)
-                        if analyzed.isWordBoundary(middle)
-                            && !Self.joinsLoneCharacters(analyzed, start: token.termStart, middle: middle, end: token.termEnd) {
+                        if Self.straddlesWords(analyzed, start: token.termStart, middle: middle, end: token.termEnd) {
                             weight = options.crossWordBigramWeight
                         }
                     } else {
