@@ -47,6 +47,9 @@ struct SearchCommand: ParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
+            // `search help X` and `X --help` parse to the parser's help command, whose run()
+            // throws its help request: print the help and exit 0, as argument-parser's own main does.
+            if exitCode(for: error) == .success { self.exit(withError: error) }
             fail(String(describing: error))
         }
     }

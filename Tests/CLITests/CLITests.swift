@@ -116,6 +116,17 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(try CLI.run(["index", "no/such/folder"], in: dir.path).status == 2)
     }
 
+    /// Regression: `--help` once printed the parser's internal help-request error.
+    @Test func helpPrintsUsageAndExitsZero() throws {
+        let dir = try workspaceWithSampleCorpus()
+        for arguments in [["--help"], ["batch", "--help"], ["help", "index"], ["query", "-h"]] {
+            let result = try CLI.run(arguments, in: dir.path)
+            #expect(result.status == 0, "\(arguments)")
+            #expect(result.stdout.contains("USAGE:"), "\(arguments)")
+            #expect(!result.stdout.contains("CommandError") && !result.stderr.contains("CommandError"), "\(arguments)")
+        }
+    }
+
     @Test func indexReportsAndUpdatesIncrementally() throws {
         let dir = try workspaceWithSampleCorpus()
         dir.write("docs/a.txt", "工業園區建設")
