@@ -35,6 +35,8 @@ public struct PostingsCursor {
     private var pendingPositions = 0
     private var positionsRead = false
     private var currentPositionsStart = 0
+    /// Set once `nextBlock` has been used: positions are no longer tracked.
+    private var scannedInBulk = false
 
     init(_ reader: ByteReader, docCount: Int, hasPositions: Bool) throws {
         var r = reader
@@ -138,6 +140,20 @@ public struct PostingsCursor {
             blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
             blockFreqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
         }
+        var docs = blockDocs, freqs = blockFreqs
+        blockDocs = []
+        blockFreqs = []
+        try docs.withUnsafeMutableBufferPointer { d in
+            try freqs.withUnsafeMutableBufferPointer { f in try decode(block: b, docs: d.baseAddress!, freqs: f.baseAddress!) }
+        }
+        blockDocs = docs
+        blockFreqs = freqs
+        loadedBlock = b
+    }
+
+    /// Decodes full block `b` (absolute documents, frequencies) into the given buffers of
+    /// `BitPacking.blockSize` entries, leaving the document stream after it.
+    private mutating func decode(block b: Int, docs: UnsafeMutablePointer<UInt32>, freqs: UnsafeMutablePointer<UInt32>) throws {
         let base = b == 0 ? -1 : try skipField(b - 1, 0)
         reader.offset = docStreamStart + (try skipField(b, 1))
         positionOffset = positionsStart + (try skipField(b, 2))
@@ -146,24 +162,47 @@ public struct PostingsCursor {
         let freqWidth = Int(try reader.u8())
         let docCount = self.docCount
         var r = reader
-        try blockDocs.withUnsafeMutableBufferPointer { docs in
-            try blockFreqs.withUnsafeMutableBufferPointer { freqs in
-                try BitPacking.unpack(&r, width: deltaWidth, into: docs.baseAddress!)
-                try BitPacking.unpack(&r, width: freqWidth, into: freqs.baseAddress!)
-                var previous = base
-                for k in 0..<BitPacking.blockSize {
-                    let d = previous + Int(docs[k]) + 1
-                    guard d < docCount, freqs[k] < UInt32(Int32.max) else { throw r.corrupt("document block out of range") }
-                    docs[k] = UInt32(d)
-                    freqs[k] += 1
-                    previous = d
-                }
-            }
+        try BitPacking.unpack(&r, width: deltaWidth, into: docs)
+        try BitPacking.unpack(&r, width: freqWidth, into: freqs)
+        var previous = base
+        for k in 0..<BitPacking.blockSize {
+            let d = previous + Int(docs[k]) + 1
+            guard d < docCount, freqs[k] < UInt32(Int32.max) else { throw r.corrupt("document block out of range") }
+            docs[k] = UInt32(d)
+            freqs[k] += 1
+            previous = d
         }
         reader = r
         docOffset = reader.offset
         guard docOffset <= positionsStart else { throw reader.corrupt("document stream overruns its length") }
-        loadedBlock = b
+    }
+
+    /// For scoring scans: the next documents (up to a block, absolute) and their
+    /// frequencies, written to buffers of `BitPacking.blockSize` entries; returns how many,
+    /// 0 at the end. A full block is decoded straight into the buffers, so a whole list
+    /// costs one call per 128 documents. Positions are not kept track of: a cursor read
+    /// this way can give no positions afterwards.
+    public mutating func nextBlock(docs: UnsafeMutablePointer<UInt32>, freqs: UnsafeMutablePointer<UInt32>) throws -> Int {
+        scannedInBulk = true
+        let start = index + 1
+        guard start < docFreq else { return 0 }
+        if start % BitPacking.blockSize == 0 && start < fullBlocks * BitPacking.blockSize {
+            try decode(block: start / BitPacking.blockSize, docs: docs, freqs: freqs)
+            loadedBlock = -1
+            index = start + BitPacking.blockSize - 1
+            doc = Int(docs[BitPacking.blockSize - 1])
+            freq = Int(freqs[BitPacking.blockSize - 1])
+            return BitPacking.blockSize
+        }
+        // The tail of varints, or the rest of a block entered through next().
+        var n = 0
+        repeat {
+            guard try next() else { break }
+            docs[n] = UInt32(doc)
+            freqs[n] = UInt32(freq)
+            n += 1
+        } while n < BitPacking.blockSize && (index + 1) % BitPacking.blockSize != 0
+        return n
     }
 
     /// The current document's positions.
@@ -176,6 +215,7 @@ public struct PostingsCursor {
     public mutating func positions(into out: inout [Int32]) throws {
         out.removeAll(keepingCapacity: true)
         guard hasPositions else { throw reader.corrupt("positions requested for a term without positions") }
+        precondition(!scannedInBulk, "positions requested from a cursor read with nextBlock")
         var r = reader
         if positionsRead {
             // Read again: decode from where this document's positions began.

@@ -87,6 +87,54 @@ public final class Searcher {
     }
     public private(set) var bm25 = BM25()
 
+    /// One segment's per-document accumulators, reused from query to query (allocating
+    /// them anew cost page faults on every query).
+    struct Accumulator {
+        var scores: [Double] = []
+        var matched: [UInt8] = []
+        var elementsHeld: [UInt16] = []
+
+        mutating func reset(documentCount: Int, countingElements: Bool) {
+            if scores.count != documentCount {
+                scores = [Double](repeating: 0, count: documentCount)
+                matched = [UInt8](repeating: 0, count: documentCount)
+                elementsHeld = [UInt16](repeating: 0, count: documentCount)
+                return
+            }
+            scores.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            matched.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            if countingElements { elementsHeld.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        }
+
+        mutating func withBuffers<R>(_ body: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<UInt8>,
+                                              UnsafeMutableBufferPointer<UInt16>) throws -> R) rethrows -> R {
+            try scores.withUnsafeMutableBufferPointer { scores in
+                try matched.withUnsafeMutableBufferPointer { matched in
+                    try elementsHeld.withUnsafeMutableBufferPointer { try body(scores, matched, $0) }
+                }
+            }
+        }
+    }
+
+    private var accumulators: [Accumulator] = []
+
+    /// The accumulators, one per segment, moved out of the searcher for one query.
+    private func takeAccumulators() -> [Accumulator] {
+        var taken: [Accumulator] = []
+        swap(&taken, &accumulators)
+        if taken.count != reader.segments.count { taken = Array(repeating: Accumulator(), count: reader.segments.count) }
+        return taken
+    }
+
+    /// Where scoring scans decode a block of documents and frequencies.
+    private let blockDocs = UnsafeMutablePointer<UInt32>.allocate(capacity: BitPacking.blockSize)
+    private let blockFreqs = UnsafeMutablePointer<UInt32>.allocate(capacity: BitPacking.blockSize)
+
+    deinit {
+        blockDocs.deallocate()
+        blockFreqs.deallocate()
+    }
+
     public init(reader: IndexReader) throws {
         self.reader = reader
         analyzer = try Analyzer(dictionary: reader.dictionary)
@@ -294,49 +342,47 @@ public final class Searcher {
         let elementCount = isElement.filter { $0 }.count
 
         // BM25 of every matching live document, streamed from the postings into dense
-        // accumulators, and the candidates for containment.
-        var scoresBySegment: [[Double]] = []
-        var matchedBySegment: [[Bool]] = []
+        // accumulators (kept between queries), and the candidates for containment.
+        var accumulators = takeAccumulators()
+        defer { self.accumulators = accumulators }
         var candidates: [TopK.Entry] = []  // documents holding every term of every part
-        var total = 0
         for (s, view) in reader.segments.enumerated() {
             let segment = view.reader
-            var scores = [Double](repeating: 0, count: segment.docCount)
-            var matched = [Bool](repeating: false, count: segment.docCount)
-            var elementsHeld = [UInt16](repeating: 0, count: elementCount > 0 ? segment.docCount : 0)
             let norms = try lengthNorms(segment: s)
-            let hasDeletions = view.deletions != nil
-            // Raw buffers: this loop runs once per posting of every query term.
-            try scores.withUnsafeMutableBufferPointer { scores in
-                try matched.withUnsafeMutableBufferPointer { matched in
-                    try elementsHeld.withUnsafeMutableBufferPointer { elementsHeld in
-                        try norms.withUnsafeBufferPointer { norms in
-                            for t in plan.terms.indices {
-                                let termIDF = idf[t]
-                                let element = isElement[t]
-                                try sourcesBySegment[s][t].forEach { doc, freq in
-                                    guard doc < scores.count else { throw CorruptIndexError(file: segment.name, reason: "document \(doc) out of range") }
-                                    if hasDeletions && view.isDeleted(doc) { return }
-                                    let tf = Double(freq)
-                                    scores[doc] += termIDF * tf / (tf + norms[doc])
-                                    if !matched[doc] {
-                                        matched[doc] = true
-                                        total += 1
-                                    }
-                                    if element { elementsHeld[doc] &+= 1 }
-                                }
+            accumulators[s].reset(documentCount: segment.docCount, countingElements: elementCount > 0)
+            try accumulators[s].withBuffers { scores, matched, elementsHeld in
+                try norms.withUnsafeBufferPointer { norms in
+                    // Runs once per posting of every query term: raw buffers, blocks of documents.
+                    @inline(__always)
+                    func add(_ doc: Int, _ freq: UInt32, _ termIDF: Double, _ element: Bool) {
+                        if let deletions = view.deletions, deletions.contains(doc) { return }
+                        let tf = Double(freq)
+                        scores[doc] += termIDF * tf / (tf + norms[doc])
+                        matched[doc] = 1
+                        if element { elementsHeld[doc] &+= 1 }
+                    }
+                    for t in plan.terms.indices {
+                        let termIDF = idf[t], element = isElement[t]
+                        switch sourcesBySegment[s][t] {
+                        case .none:
+                            continue
+                        case var .cursor(cursor):
+                            while true {
+                                let n = try cursor.nextBlock(docs: blockDocs, freqs: blockFreqs)
+                                if n == 0 { break }
+                                for i in 0..<n { add(Int(blockDocs[i]), blockFreqs[i], termIDF, element) }
                             }
+                        case let .merged(d):
+                            for i in d.docs.indices { add(Int(d.docs[i]), UInt32(d.freqs[i]), termIDF, element) }
                         }
                     }
                 }
-            }
-            if elementCount > 0 {
-                for doc in 0..<segment.docCount where Int(elementsHeld[doc]) == elementCount {
-                    candidates.append(TopK.Entry(score: scores[doc], segment: s, doc: doc, exact: false))
+                if elementCount > 0 {
+                    for doc in 0..<segment.docCount where Int(elementsHeld[doc]) == elementCount {
+                        candidates.append(TopK.Entry(score: scores[doc], segment: s, doc: doc, exact: false))
+                    }
                 }
             }
-            scoresBySegment.append(scores)
-            matchedBySegment.append(matched)
         }
 
         // Containment, checked on candidates: all of them, or best first until the page fills.
@@ -364,21 +410,39 @@ public final class Searcher {
         }
 
         var heap = TopK(capacity: needed)
+        var total = 0
+        let constrained = !constraints.isEmpty
         for s in reader.segments.indices {
-            let scores = scoresBySegment[s], matched = matchedBySegment[s]
             let exactHere = exact[s]
-            let constrained = !constraints.isEmpty
-            for doc in 0..<scores.count where matched[doc] {
-                let isExact = !exactHere.isEmpty && exactHere[doc]
-                let entry = TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact)
-                if !constrained && !heap.admits(entry) { continue }
+            try accumulators[s].withBuffers { scores, matched, _ in
                 if !constrained {
-                    heap.insert(entry)
-                } else if let admitted = try constrain(entry) {
-                    heap.insert(admitted)
-                } else {
-                    total -= 1
-                    if isExact { exactTotal -= 1 }
+                    // Documents come in order, so one that only ties the lowest kept entry
+                    // ranks below it: one score comparison settles most documents.
+                    // Unmatched documents score 0 and are told apart only once a document
+                    // passes the floor: no branch on `matched` (it mispredicts on every other document).
+                    var floor = heap.lowestScore
+                    let anyExact = !exactHere.isEmpty
+                    for doc in 0..<scores.count {
+                        total &+= Int(matched[doc])
+                        let isExact = anyExact && exactHere[doc]
+                        let score = isExact ? scores[doc] + bonus : scores[doc]
+                        if score > floor && matched[doc] != 0 {
+                            heap.insert(TopK.Entry(score: score, segment: s, doc: doc, exact: isExact))
+                            floor = heap.lowestScore
+                        }
+                    }
+                    return
+                }
+                for doc in 0..<scores.count where matched[doc] != 0 {
+                    total += 1
+                    let isExact = !exactHere.isEmpty && exactHere[doc]
+                    let entry = TopK.Entry(score: scores[doc] + (isExact ? bonus : 0), segment: s, doc: doc, exact: isExact)
+                    if let admitted = try constrain(entry) {
+                        heap.insert(admitted)
+                    } else {
+                        total -= 1
+                        if isExact { exactTotal -= 1 }
+                    }
                 }
             }
         }
@@ -495,6 +559,13 @@ struct TopK {
     @inline(__always)
     func admits(_ e: Entry) -> Bool {
         capacity > 0 && (heap.count < capacity || heap[0].ranksBelow(e))
+    }
+
+    /// The score of the entry the next insertion would evict (−∞ while there is room,
+    /// +∞ when nothing is kept). Without a primary key, an entry scoring at or below it
+    /// that comes after every kept entry in document order would not be kept.
+    var lowestScore: Double {
+        capacity == 0 ? .infinity : (heap.count < capacity ? -.infinity : heap[0].score)
     }
 
     mutating func insert(_ e: Entry) {

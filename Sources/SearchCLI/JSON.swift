@@ -1,6 +1,10 @@
 /// Minimal JSON writing with a fixed key order (JSONEncoder sorts nothing useful and is slow).
 enum JSON {
     static func string(_ s: String) -> String {
+        // Most strings (paths, titles, snippets) need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for scalar in s.unicodeScalars {
