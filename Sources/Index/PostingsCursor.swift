@@ -160,18 +160,20 @@ public struct PostingsCursor {
         pendingPositions = 0
         let deltaWidth = Int(try reader.u8())
         let freqWidth = Int(try reader.u8())
-        let docCount = self.docCount
+        // Widths bound every value, so one check here replaces one per document: with deltas
+        // below 2^30 the running sum cannot overflow, and it only grows, so the last
+        // document being in range puts them all in range.
+        guard deltaWidth <= 30, freqWidth <= 30 else { throw reader.corrupt("bit width out of range in a document block") }
         var r = reader
         try BitPacking.unpack(&r, width: deltaWidth, into: docs)
         try BitPacking.unpack(&r, width: freqWidth, into: freqs)
         var previous = base
         for k in 0..<BitPacking.blockSize {
-            let d = previous + Int(docs[k]) + 1
-            guard d < docCount, freqs[k] < UInt32(Int32.max) else { throw r.corrupt("document block out of range") }
-            docs[k] = UInt32(d)
-            freqs[k] += 1
-            previous = d
+            previous = previous &+ Int(docs[k]) &+ 1
+            docs[k] = UInt32(truncatingIfNeeded: previous)
+            freqs[k] &+= 1
         }
+        guard previous < docCount else { throw r.corrupt("document block out of range") }
         reader = r
         docOffset = reader.offset
         guard docOffset <= positionsStart else { throw reader.corrupt("document stream overruns its length") }
