@@ -12,6 +12,18 @@ public enum QueryTerm: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Hashes the bytes in one call (the synthesized hash feeds them one at a time).
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case let .exact(b):
+            hasher.combine(0 as UInt8)
+            b.withUnsafeBytes { hasher.combine(bytes: $0) }
+        case let .characterPrefix(b):
+            hasher.combine(1 as UInt8)
+            b.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
     public var description: String {
         switch self {
         case let .exact(b): String(decoding: b, as: UTF8.self)

@@ -200,15 +200,21 @@ public final class Searcher {
 
     /// Term lookups already made, per segment (a batch asks for the same bigrams again and
     /// again); bounded, and cleared when full.
-    private var lookups: [ObjectIdentifier: [[UInt8]: Int]] = [:]
+    private var lookups: [ObjectIdentifier: [TermBytes: Int]] = [:]
     static let lookupCacheLimit = 200_000
 
+    /// A term's bytes as a dictionary key, hashed in one call rather than byte by byte.
+    struct TermBytes: Hashable {
+        var bytes: [UInt8]
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
+
     func lookup(_ term: [UInt8], in segment: SegmentReader) throws -> Int? {
-        let key = ObjectIdentifier(segment)
-        if let cached = lookups[key]?[term] { return cached >= 0 ? cached : nil }
+        let key = ObjectIdentifier(segment), cacheKey = TermBytes(bytes: term)
+        if let cached = lookups[key]?[cacheKey] { return cached >= 0 ? cached : nil }
         let found = try segment.lookup(term)
         if lookups[key, default: [:]].count >= Self.lookupCacheLimit { lookups[key] = [:] }
-        lookups[key, default: [:]][term] = found ?? -1
+        lookups[key, default: [:]][cacheKey] = found ?? -1
         return found
     }
 

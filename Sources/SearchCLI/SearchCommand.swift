@@ -97,6 +97,9 @@ func stderrLine(_ s: String) {
 
 /// Paths are shown relative to the working directory when they are inside it.
 func displayPath(_ path: String) -> String {
-    let cwd = FileManager.default.currentDirectoryPath
-    return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    path.hasPrefix(workingDirectoryPrefix) ? String(path.dropFirst(workingDirectoryPrefix.count)) : path
 }
+
+/// The working directory with a trailing slash, read once (the process never changes it;
+/// asking for every hit cost a system call each).
+let workingDirectoryPrefix = FileManager.default.currentDirectoryPath + "/"
