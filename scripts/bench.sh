@@ -24,7 +24,10 @@ swift build -c release --product search >&2
 bin="$root/.build/release/search"
 queries="$out/queries.txt"
 { grep -v '^#' "$shared/bench/queries-dev.txt"; head -300 "$shared/data/stard-train/queries.tsv" | cut -f2; } | grep -v '^$' > "$queries"
-for i in 1 2 3 4 5; do cat "$queries"; done > "$out/queries-x5.txt"
+# Six passes over the queries: the first is warm-up (left out of the figures, as the reference
+# harness measures after warm-up), five are measured.
+for i in 1 2 3 4 5 6; do cat "$queries"; done > "$out/queries-x6.txt"
+warmup=$(wc -l < "$queries")
 export ANCHORS="${ANCHORS:-lucene-icu tantivy-icu sqlite-trigram}"
 
 for corpus in "${corpora[@]}"; do
@@ -43,8 +46,8 @@ for corpus in "${corpora[@]}"; do
   echo "$start $end" | awk '{printf "%.3f\n", $2 - $1}' > "$dir/add10.s"
   rm -rf "$dir/index"; "$bin" index --index "$dir/index" "$corpus" > /dev/null
   du -sb "$dir/index" | cut -f1 > "$dir/index.bytes"
-  # Batch latency (in process; the query file five times) and throughput.
-  "$bin" batch --index "$dir/index" --no-snippets --timings "$out/queries-x5.txt" > /dev/null 2> "$dir/batch.err"
+  # Batch latency (in process; one warm-up pass, then the query file five times) and throughput.
+  "$bin" batch --index "$dir/index" --no-snippets --timings --warmup "$warmup" "$out/queries-x6.txt" > /dev/null 2> "$dir/batch.err"
   # Cold single query: a new process each time (median of 21).
   for i in $(seq 21); do
     s=$(date +%s%N); "$bin" --index "$dir/index" "復工復產" > /dev/null || true; e=$(date +%s%N)
@@ -111,7 +114,7 @@ for corpus in corpora:
     lines += [f"- unchanged re-index: {read('unchanged.s').strip()} s; adding 10 documents: {read('add10.s').strip()} s",
               f"- cold `search \"復工復產\"` process (median of 21, page cache warm): {int(read('cold.us', '0') or 0) / 1000:.1f} ms",
               f"- queries: {sum(1 for _ in open(os.path.join(out, 'queries.txt')))} (55 dev queries + 300 STARD questions); "
-              "our latency is measured in process over five passes, without snippets", ""]
+              "our latency is measured in process over five passes after one warm-up pass, without snippets", ""]
 open("docs/BENCHMARKS.md", "w", encoding="utf-8").write("\n".join(lines))
 print("\n".join(lines))
 PY

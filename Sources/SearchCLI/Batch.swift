@@ -38,6 +38,11 @@ extension SearchCommand {
         @Flag(name: .long, help: "Print query latency percentiles (search only, in process) to stderr.")
         var timings = false
 
+        /// Benchmarks: the reference harness measures after warm-up passes; this leaves the
+        /// first N queries (a pass over the query set) out of `--timings`.
+        @Option(name: .long, help: .hidden)
+        var warmup = 0
+
         @Argument(help: "The query file (default: stdin).")
         var file: String?
 
@@ -96,6 +101,7 @@ extension SearchCommand {
                 }
             }
             FileHandle.standardOutput.write(Data(output.utf8))
+            latencies.removeFirst(min(warmup, latencies.count))
             if timings && !latencies.isEmpty {
                 let sorted = latencies.sorted()
                 func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
