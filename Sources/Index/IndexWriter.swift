@@ -608,7 +608,6 @@ enum SegmentMerger {
                 let range = partStarts[p]..<ends[p]
                 do {
                     var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
-                    var positions: [Int32] = []
                     for t in range {
                         let first = holdersOf[starts[t]]
                         part.beginTerm(try inputs[Int(first.segment)].reader.termBytes(Int(first.ordinal)))
@@ -618,8 +617,8 @@ enum SegmentMerger {
                             while try postings.next() {
                                 let mapped = maps[k][postings.doc]
                                 guard mapped >= 0 else { continue }
-                                if postings.hasPositions { try postings.positions(into: &positions) }
-                                part.addPosting(doc: mapped, freq: postings.freq, positions: positions[...])
+                                let positions = postings.hasPositions ? try postings.encodedPositions() : UnsafeRawBufferPointer(start: nil, count: 0)
+                                part.addPosting(doc: mapped, freq: postings.freq, encodedPositions: positions)
                             }
                         }
                         part.endTerm()

@@ -216,17 +216,35 @@ public struct PostingsCursor {
 
     public mutating func positions(into out: inout [Int32]) throws {
         out.removeAll(keepingCapacity: true)
+        let count = freq
+        try readPositions { r in try Self.decodePositions(&r, count: count, into: &out) }
+    }
+
+    /// The current document's positions as stored (`freq` varint deltas), checked as
+    /// decoding checks them but not kept: a merge copies them unchanged, since positions
+    /// do not depend on document ids.
+    public mutating func encodedPositions() throws -> UnsafeRawBufferPointer {
+        let count = freq
+        var discarded: [Int32] = []
+        discarded.reserveCapacity(count)
+        return try readPositions { r in
+            let start = r.offset
+            try Self.decodePositions(&r, count: count, into: &discarded)
+            return UnsafeRawBufferPointer(rebasing: r.buffer[start..<r.offset])
+        }
+    }
+
+    /// Runs `read` with a reader at the current document's positions: the first time,
+    /// after skipping those of the documents passed over, then again from the same start.
+    private mutating func readPositions<R>(_ read: (inout ByteReader) throws -> R) throws -> R {
         guard hasPositions else { throw reader.corrupt("positions requested for a term without positions") }
         precondition(!scannedInBulk, "positions requested from a cursor read with nextBlock")
         var r = reader
         if positionsRead {
-            // Read again: decode from where this document's positions began.
             r.offset = currentPositionsStart
-            try decodePositions(&r, into: &out)
-            return
+            return try read(&r)
         }
         r.offset = positionOffset
-        // Skip the positions of the documents passed over.
         var skip = pendingPositions
         while skip > 0 {
             guard r.offset < r.buffer.count else { throw r.corrupt("positions stream overrun") }
@@ -234,15 +252,16 @@ public struct PostingsCursor {
             r.offset += 1
         }
         currentPositionsStart = r.offset
-        try decodePositions(&r, into: &out)
+        let result = try read(&r)
         positionOffset = r.offset
         pendingPositions = 0
         positionsRead = true
+        return result
     }
 
-    private func decodePositions(_ r: inout ByteReader, into out: inout [Int32]) throws {
+    private static func decodePositions(_ r: inout ByteReader, count: Int, into out: inout [Int32]) throws {
         var p: Int64 = 0
-        for k in 0..<freq {
+        for k in 0..<count {
             let delta = try r.varint()
             guard delta > 0 || k == 0 else { throw r.corrupt("positions not increasing") }
             p += Int64(delta)

@@ -154,6 +154,16 @@ struct SegmentEncoder {
 
     /// Adds one document of the current term with its frequency and positions (ignored
     /// for a term without positions).
+    /// Adds a posting whose positions are already encoded as this format stores them
+    /// (varint deltas from 0, `PostingsCursor.encodedPositions()`): a merge copies them.
+    mutating func addPosting(doc: Int, freq: Int, encodedPositions: UnsafeRawBufferPointer) {
+        if docs.count % BitPacking.blockSize == 0 { blockPositionOffsets.append(UInt32(positionStream.count)) }
+        docs.append(UInt32(doc))
+        freqs.append(UInt32(freq))
+        guard withPositions else { return }
+        positionStream.bytes.append(contentsOf: encodedPositions.bindMemory(to: UInt8.self))
+    }
+
     mutating func addPosting(doc: Int, freq: Int, positions: ArraySlice<Int32>) {
         if docs.count % BitPacking.blockSize == 0 { blockPositionOffsets.append(UInt32(positionStream.count)) }
         docs.append(UInt32(doc))
