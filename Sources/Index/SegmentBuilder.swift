@@ -17,7 +17,9 @@ struct SegmentBuilder {
 
     var documentCount: Int { documents.count }
     var isEmpty: Bool { documents.isEmpty }
-    var memoryUsage: Int { occurrenceTerm.capacity * 12 + terms.memoryUsage + characterCountOfTerm.capacity * 4 }
+    var memoryUsage: Int {
+        occurrenceTerm.capacity * 12 + terms.memoryUsage + (characterCountOfTerm.capacity + characterTermOfSubword.capacity) * 4
+    }
 
     /// Documents longer than this many tokens are indexed only up to it (the writer warns):
     /// about 24 MB of Han text, which keeps one document's share of memory bounded.
@@ -48,16 +50,25 @@ struct SegmentBuilder {
         analyzed.normalized.bytes.withUnsafeBufferPointer { text in
             for token in tokens {
                 let key = UnsafeBufferPointer(rebasing: text[Int(token.termStart)..<Int(token.termEnd)])
-                occurrenceTerm.append(UInt32(terms.intern(key)))
+                let term = terms.intern(key)
+                occurrenceTerm.append(UInt32(term))
                 occurrenceDoc.append(doc)
                 // Terms without positions (ICU words) keep a count of 1 in the position slot.
                 occurrencePosition.append(token.kind == .subword ? positionBase + token.position : 1)
                 guard token.kind == .subword else { continue }
                 // The character this subword begins: counted per document under its own term,
                 // so scoring a lone character reads one list instead of every bigram it begins.
-                let length = UTF8Decoding.decode(text, at: Int(token.termStart)).length
-                for k in 0..<length { characterKey[1 + k] = text[Int(token.termStart) + k] }
-                let id = characterKey.withUnsafeBufferPointer { terms.intern(UnsafeBufferPointer(rebasing: $0[0..<(1 + length)])) }
+                // Its id is remembered per subword term: one interning a token, not two.
+                if term >= characterTermOfSubword.count {
+                    characterTermOfSubword.append(contentsOf: repeatElement(-1, count: max(term + 1, 2 * characterTermOfSubword.count) - characterTermOfSubword.count))
+                }
+                var id = Int(characterTermOfSubword[term])
+                if id < 0 {
+                    let length = UTF8Decoding.decode(text, at: Int(token.termStart)).length
+                    for k in 0..<length { characterKey[1 + k] = text[Int(token.termStart) + k] }
+                    id = characterKey.withUnsafeBufferPointer { terms.intern(UnsafeBufferPointer(rebasing: $0[0..<(1 + length)])) }
+                    characterTermOfSubword[term] = Int32(id)
+                }
                 if id >= characterCountOfTerm.count {
                     characterCountOfTerm.append(contentsOf: repeatElement(0, count: max(id + 1, 2 * characterCountOfTerm.count) - characterCountOfTerm.count))
                 }
@@ -84,6 +95,8 @@ struct SegmentBuilder {
     /// Character-count terms of the current document: their ids in order of first
     /// occurrence, and each one's count so far (indexed by term id, zero otherwise).
     private var charactersInDocument: [UInt32] = []
+    /// For each subword term id, the id of its first character's count term (−1 until seen).
+    private var characterTermOfSubword: [Int32] = []
     private var characterCountOfTerm: [Int32] = []
 
     func encode() -> [UInt8] {
