@@ -63,9 +63,12 @@ extension Searcher {
                         let list = docs[termIndex[element.term]!].docs
                         candidates = candidates.map { intersect($0, list) } ?? list
                     }
+                    // The part's element indices, taken from its own plan to `allTerms`.
+                    var remapped = part
+                    remapped.termIndices = part.elements.map { termIndex[$0.term]! }
                     var plan = scoring
-                    plan.parts = [part]
-                    let matches = try phraseMatches(plan, termIndex: termIndex, segment: segment, ordinals: ordinals, candidates: candidates ?? [])
+                    plan.parts = [remapped]
+                    let matches = try phraseMatches(plan, segment: segment, ordinals: ordinals, candidates: candidates ?? [])
                     for doc in matches { result[Int(doc)] = true }
                 }
                 containment[text] = result

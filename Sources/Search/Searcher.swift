@@ -313,7 +313,6 @@ public final class Searcher {
         var ordinalsBySegment: [[[Int]]] = []
         var sourcesBySegment: [[PostingsSource]] = []
         var docFreq = [Int](repeating: 0, count: plan.terms.count)
-        let termIndex = Dictionary(uniqueKeysWithValues: plan.terms.enumerated().map { ($1, $0) })
         // The terms every part needs: a document holding all of them is a candidate for
         // containment (counted per document while scoring, instead of intersecting lists).
         let isElement = plan.isElement
@@ -397,7 +396,7 @@ public final class Searcher {
         var exactTotal = 0
         // With metadata constraints some exact candidates may be filtered out, so check all.
         if countExact || !constraints.isEmpty {
-            exactTotal = try checkContainment(candidates[...], plan: plan, termIndex: termIndex, ordinals: ordinalsBySegment, into: &exact)
+            exactTotal = try checkContainment(candidates[...], plan: plan, ordinals: ordinalsBySegment, into: &exact)
         } else if !candidates.isEmpty && needed > 0 {
             // Best unchecked candidates first, in growing rounds.
             var chunk = max(16, 2 * needed)
@@ -407,7 +406,7 @@ public final class Searcher {
                 var best = TopK(capacity: chunk)
                 for c in unchecked { best.insert(c) }
                 let round = best.sorted()
-                found += try checkContainment(round[...], plan: plan, termIndex: termIndex, ordinals: ordinalsBySegment, into: &exact)
+                found += try checkContainment(round[...], plan: plan, ordinals: ordinalsBySegment, into: &exact)
                 if round.count == unchecked.count { break }
                 let threshold = round[round.count - 1]
                 unchecked.removeAll { !$0.ranksBelow(threshold) }
@@ -464,14 +463,14 @@ public final class Searcher {
     /// Checks which candidates contain every part of the plan as a phrase, adding them to
     /// `exact`; returns how many did.
     @discardableResult
-    func checkContainment(_ candidates: ArraySlice<TopK.Entry>, plan: QueryPlan, termIndex: [QueryTerm: Int],
+    func checkContainment(_ candidates: ArraySlice<TopK.Entry>, plan: QueryPlan,
                           ordinals: [[[Int]]], into exact: inout [[Bool]]) throws -> Int {
         var bySegment = [[Int32]](repeating: [], count: reader.segments.count)
         for c in candidates { bySegment[c.segment].append(Int32(c.doc)) }
         var found = 0
         for (s, var docs) in bySegment.enumerated() where !docs.isEmpty {
             docs.sort()
-            let matches = try phraseMatches(plan, termIndex: termIndex, segment: reader.segments[s].reader,
+            let matches = try phraseMatches(plan, segment: reader.segments[s].reader,
                                             ordinals: ordinals[s], candidates: docs)
             if exact[s].isEmpty { exact[s] = [Bool](repeating: false, count: reader.segments[s].reader.docCount) }
             for doc in matches { exact[s][Int(doc)] = true }
@@ -482,14 +481,12 @@ public final class Searcher {
 
     /// Those of `candidates` (sorted documents holding every element) in which every part
     /// of the plan occurs as a phrase.
-    func phraseMatches(_ plan: QueryPlan, termIndex: [QueryTerm: Int], segment: SegmentReader,
+    func phraseMatches(_ plan: QueryPlan, segment: SegmentReader,
                        ordinals: [[Int]], candidates: [Int32]) throws -> [Int32] {
         var remaining = candidates
         var starts: [Int32] = [], positions: [Int32] = [], kept: [Int32] = [], scratch: [Int32] = []
         for part in plan.parts where part.elements.count > 1 {
-            var cursors: [[PostingsCursor]] = try part.elements.map { element in
-                try ordinals[termIndex[element.term]!].map { try segment.postings($0) }
-            }
+            var cursors: [[PostingsCursor]] = try part.termIndices.map { t in try ordinals[t].map { try segment.postings($0) } }
             var frequencies = [Int](repeating: 0, count: cursors.count)
             remaining = try remaining.filter { doc in
                 for e in cursors.indices { frequencies[e] = try frequency(&cursors[e], at: Int(doc)) }
