@@ -146,6 +146,7 @@ public struct QueryPlan: Sendable {
         var terms: [QueryTerm] = []
         var weights: [Double] = []
         var seen: [QueryTerm: Int] = [:]
+        seen.reserveCapacity(64)
         var parts: [PhrasePart] = []
         for piece in pieces {
             if terms.count >= Self.maxTerms {
@@ -213,9 +214,9 @@ public struct QueryPlan: Sendable {
             // Every character as a term of its own (scoring only), when asked for.
             if options.characterWeight > 0 {
                 for token in tokens where token.kind == .subword && terms.count < Self.maxTerms {
-                    let bytes = Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)])
-                    let first = Array(bytes.prefix(UTF8Decoding.encodedLength(firstScalar(bytes))))
-                    let term = QueryTerm.characterPrefix(first)
+                    let start = Int(token.termStart)
+                    let length = analyzed.normalized.bytes.withUnsafeBufferPointer { UTF8Decoding.decode($0, at: start).length }
+                    let term = QueryTerm.characterPrefix(Array(analyzed.normalized.bytes[start..<(start + length)]))
                     var weight = options.characterWeight
                     if questionSpans.contains(where: { $0.lowerBound <= token.termStart && token.termStart < $0.upperBound }) {
                         weight *= options.questionWordWeight
