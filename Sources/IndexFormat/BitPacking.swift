@@ -41,6 +41,39 @@ public enum BitPacking {
             return
         }
         let block = try r.bytes(byteCount(width: width))
+        // One copy of the loop per width, so each runs with its width a constant (shifts and
+        // masks fixed, loop unrollable).
+        switch width {
+        case 1: unpack(block, 1, out)
+        case 2: unpack(block, 2, out)
+        case 3: unpack(block, 3, out)
+        case 4: unpack(block, 4, out)
+        case 5: unpack(block, 5, out)
+        case 6: unpack(block, 6, out)
+        case 7: unpack(block, 7, out)
+        case 8: unpack(block, 8, out)
+        case 9: unpack(block, 9, out)
+        case 10: unpack(block, 10, out)
+        case 11: unpack(block, 11, out)
+        case 12: unpack(block, 12, out)
+        case 13: unpack(block, 13, out)
+        case 14: unpack(block, 14, out)
+        case 15: unpack(block, 15, out)
+        case 16: unpack(block, 16, out)
+        case 17: unpack(block, 17, out)
+        case 18: unpack(block, 18, out)
+        case 19: unpack(block, 19, out)
+        case 20: unpack(block, 20, out)
+        case 21: unpack(block, 21, out)
+        case 22: unpack(block, 22, out)
+        case 23: unpack(block, 23, out)
+        case 24: unpack(block, 24, out)
+        default: unpack(block, width, out)
+        }
+    }
+
+    @inline(__always)
+    static func unpack(_ block: UnsafeRawBufferPointer, _ width: Int, _ out: UnsafeMutablePointer<UInt32>) {
         let mask: UInt64 = (1 << UInt64(width)) - 1
         var accumulator: UInt64 = 0
         var bits = 0
