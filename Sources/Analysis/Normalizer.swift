@@ -61,20 +61,28 @@ public struct Normalizer {
                 continue
             }
             previousWasHan = CharClass.isHan(scalar)
-            folded.removeAll(keepingCapacity: true)
-            folder.fold(scalar, into: &folded)
             let start = Int32(i), end = Int32(i + length)
-            for v in folded {
-                let before = result.bytes.count
-                UTF8Decoding.append(v, to: &result.bytes)
-                for _ in before..<result.bytes.count {
-                    result.originalStart.append(start)
-                    result.originalEnd.append(end)
-                }
+            if let single = folder.foldedScalar(scalar) {
+                append(single, start, end, to: &result)
+            } else {
+                folded.removeAll(keepingCapacity: true)
+                folder.fold(scalar, into: &folded)
+                for v in folded { append(v, start, end, to: &result) }
             }
             i += length
         }
         return result
+    }
+
+    /// Appends one folded scalar as UTF-8, each byte mapped to the original `start..<end`.
+    @inline(__always)
+    private func append(_ v: UInt32, _ start: Int32, _ end: Int32, to result: inout NormalizedText) {
+        let count = UTF8Decoding.encodedLength(v)
+        UTF8Decoding.append(v, to: &result.bytes)
+        for _ in 0..<count {
+            result.originalStart.append(start)
+            result.originalEnd.append(end)
+        }
     }
 
     /// Pinyin letters: a–z, ü, and the vowels (and n, m) with tone marks.

@@ -83,13 +83,61 @@ public struct SnippetMaker {
     }
 
     /// Every occurrence of the needles (longest first where they overlap), in text order.
+    ///
+    /// One pass over the text finds every occurrence of every needle (a bitmap of the
+    /// needles' first two bytes rules out most places at once: a query holds dozens of
+    /// terms, and searching the text once per term cost milliseconds a hit on long
+    /// documents); they are then taken longest needle first, each kept unless it overlaps
+    /// one kept before.
     func findAll(_ needles: [[UInt8]], in text: [UInt8]) -> [Range<Int>] {
+        let needles = needles.filter { !$0.isEmpty && $0.count <= text.count }
+        guard !needles.isEmpty else { return [] }
+        // Rank: longest first, ties in the given order.
+        let order = needles.indices.sorted { (needles[$0].count, $1) > (needles[$1].count, $0) }
+        var rank = [Int](repeating: 0, count: needles.count)
+        for (r, k) in order.enumerated() { rank[k] = r }
+        // Needles of two bytes or more are keyed by their first two; one-byte needles by it.
+        let keys = needles.map { $0.count >= 2 ? UInt16($0[0]) << 8 | UInt16($0[1]) : 0 }
+        var pairStarts = [UInt64](repeating: 0, count: (1 << 16) / 64)
+        var byteStarts = [Bool](repeating: false, count: 256)
+        var needlesByKey: [UInt16: [Int]] = [:]
+        for (n, needle) in needles.enumerated() {
+            if needle.count >= 2 {
+                pairStarts[Int(keys[n]) >> 6] |= 1 << UInt64(keys[n] & 63)
+                needlesByKey[keys[n], default: []].append(n)
+            } else {
+                byteStarts[Int(needle[0])] = true
+            }
+        }
+        var occurrences: [(rank: Int, start: Int)] = []
+        var i = 0
+        while i < text.count {
+            // Needles are normalised text: they begin where a character does.
+            let b = text[i]
+            defer { i += UTF8Decoding.encodedLength(leadByte: b) }
+            if byteStarts[Int(b)] {
+                for (n, needle) in needles.enumerated() where needle.count == 1 && needle[0] == b { occurrences.append((rank[n], i)) }
+            }
+            guard i + 1 < text.count else { continue }
+            let k = UInt16(b) << 8 | UInt16(text[i + 1])
+            guard pairStarts[Int(k) >> 6] & (1 << UInt64(k & 63)) != 0, let candidates = needlesByKey[k] else { continue }
+            for n in candidates where i + needles[n].count <= text.count {
+                let needle = needles[n]
+                var j = 2
+                while j < needle.count && text[i + j] == needle[j] { j += 1 }
+                if j == needle.count { occurrences.append((rank[n], i)) }
+            }
+        }
+        occurrences.sort { ($0.rank, $0.start) < ($1.rank, $1.start) }
         var found: [Range<Int>] = []
-        for needle in needles.sorted(by: { $0.count > $1.count }) {
-            var from = 0
-            while let r = find(needle, in: text, from: from) {
-                if !found.contains(where: { $0.overlaps(r) }) { found.append(r) }
-                from = r.lowerBound + 1
+        // Bytes already inside a kept match: a range overlaps one exactly when one of its
+        // bytes is covered.
+        var covered = [Bool](repeating: false, count: text.count)
+        for o in occurrences {
+            let r = o.start..<(o.start + needles[order[o.rank]].count)
+            if !covered[r].contains(true) {
+                found.append(r)
+                for i in r { covered[i] = true }
             }
         }
         return found.sorted { $0.lowerBound < $1.lowerBound }
@@ -123,21 +171,5 @@ public struct SnippetMaker {
         while let f = s.first, f == 0x20 || f == 0x0A || f == 0x09 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 || l == 0x0A || l == 0x09 { s = s.dropLast() }
         return Array(s)
-    }
-
-    func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Range<Int>? {
-        guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
-        let first = needle[0]
-        var i = start
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first {
-                var k = 1
-                while k < needle.count && haystack[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return i..<(i + needle.count) }
-            }
-            i += 1
-        }
-        return nil
     }
 }

@@ -83,6 +83,23 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
     }
 }
 
+@Suite struct CharacterFolderTests {
+    /// The fold skips ICU for CJK unified ideographs: it must give what ICU gives, for every
+    /// one of them, with and without folding to Simplified.
+    @Test func hanFastPathAgreesWithICU() {
+        for simplify in [true, false] {
+            let folder = CharacterFolder(simplify: simplify)
+            var disagreements: [UInt32] = []
+            for scalar in Array(0x3400...0x4DBF) + Array(0x4E00...0x9FFF) {
+                var fast: [UInt32] = []
+                folder.fold(UInt32(scalar), into: &fast)
+                if fast != folder.computeWithICU(UInt32(scalar)) { disagreements.append(UInt32(scalar)) }
+            }
+            #expect(disagreements.isEmpty, "simplify \(simplify): \(disagreements.prefix(10).map { String($0, radix: 16) })")
+        }
+    }
+}
+
 @Suite struct WordBreakerTests {
     @Test func segmentsASentenceOfTheSeed() throws {
         let breaker = try WordBreaker()

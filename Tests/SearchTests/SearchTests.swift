@@ -533,6 +533,21 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(marked == ["園區", "園區"])
         #expect(snippets[2].text == "园区")  // each document in its own script
     }
+
+    /// Matches are taken longest needle first; a shorter one overlapping a kept match is
+    /// dropped, one-byte needles count, and a needle may overlap its own earlier match.
+    @Test func findAllTakesLongestFirstWithoutOverlaps() throws {
+        let maker = SnippetMaker(normalizer: try Analyzer().normalizer)
+        let text = Array("工业园区和园区a园园园".utf8)
+        let ranges = maker.findAll([Array("园区".utf8), Array("工业园区".utf8), Array("a".utf8), Array("园园".utf8)], in: text)
+        let found = ranges.map { String(decoding: text[$0], as: UTF8.self) }
+        #expect(found == ["工业园区", "园区", "a", "园园"])
+        #expect(ranges.map(\.lowerBound) == [0, 15, 21, 22])
+        // The last 园 overlaps the kept 园园 at 22..<28 only through its own second match.
+        #expect(maker.findAll([Array("园园".utf8)], in: Array("园园园".utf8)) == [0..<6])
+        #expect(maker.findAll([], in: text).isEmpty)
+        #expect(maker.findAll([Array("区a".utf8)], in: text) == [18..<22])
+    }
 }
 
 @Suite struct DefaultRankingTests {
