@@ -94,53 +94,66 @@ public struct SnippetMaker {
         guard !needles.isEmpty else { return [] }
         // Rank: longest first, ties in the given order.
         let order = needles.indices.sorted { (needles[$0].count, $1) > (needles[$1].count, $0) }
-        var rank = [Int](repeating: 0, count: needles.count)
-        for (r, k) in order.enumerated() { rank[k] = r }
-        // Needles of two bytes or more are keyed by their first two; one-byte needles by it.
-        let keys = needles.map { $0.count >= 2 ? UInt16($0[0]) << 8 | UInt16($0[1]) : 0 }
+        // Needles of two bytes or more, grouped by their first two bytes (sorted keys, looked
+        // up by binary search); one-byte needles by that byte.
         var pairStarts = [UInt64](repeating: 0, count: (1 << 16) / 64)
-        var byteStarts = [Bool](repeating: false, count: 256)
-        var needlesByKey: [UInt16: [Int]] = [:]
-        for (n, needle) in needles.enumerated() {
+        var byteRank = [Int](repeating: -1, count: 256)
+        var keyed: [(key: UInt16, rank: Int)] = []
+        for (r, n) in order.enumerated() {
+            let needle = needles[n]
             if needle.count >= 2 {
-                pairStarts[Int(keys[n]) >> 6] |= 1 << UInt64(keys[n] & 63)
-                needlesByKey[keys[n], default: []].append(n)
-            } else {
-                byteStarts[Int(needle[0])] = true
+                let k = UInt16(needle[0]) << 8 | UInt16(needle[1])
+                pairStarts[Int(k) >> 6] |= 1 << UInt64(k & 63)
+                keyed.append((k, r))
+            } else if byteRank[Int(needle[0])] < 0 {
+                byteRank[Int(needle[0])] = r
             }
         }
-        var occurrences: [(rank: Int, start: Int)] = []
+        keyed.sort { ($0.key, $0.rank) < ($1.key, $1.rank) }
+        let ranked = order.map { needles[$0] }
+        // Occurrences per rank, each list in text order.
+        var starts = [[Int]](repeating: [], count: ranked.count)
         var i = 0
         while i < text.count {
             // Needles are normalised text: they begin where a character does.
             let b = text[i]
             defer { i += UTF8Decoding.encodedLength(leadByte: b) }
-            if byteStarts[Int(b)] {
-                for (n, needle) in needles.enumerated() where needle.count == 1 && needle[0] == b { occurrences.append((rank[n], i)) }
-            }
+            if byteRank[Int(b)] >= 0 { starts[byteRank[Int(b)]].append(i) }
             guard i + 1 < text.count else { continue }
             let k = UInt16(b) << 8 | UInt16(text[i + 1])
-            guard pairStarts[Int(k) >> 6] & (1 << UInt64(k & 63)) != 0, let candidates = needlesByKey[k] else { continue }
-            for n in candidates where i + needles[n].count <= text.count {
-                let needle = needles[n]
-                var j = 2
-                while j < needle.count && text[i + j] == needle[j] { j += 1 }
-                if j == needle.count { occurrences.append((rank[n], i)) }
+            guard pairStarts[Int(k) >> 6] & (1 << UInt64(k & 63)) != 0 else { continue }
+            var lo = 0, hi = keyed.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keyed[mid].key < k { lo = mid + 1 } else { hi = mid }
+            }
+            while lo < keyed.count && keyed[lo].key == k {
+                let r = keyed[lo].rank
+                let needle = ranked[r]
+                if i + needle.count <= text.count {
+                    var j = 2
+                    while j < needle.count && text[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { starts[r].append(i) }
+                }
+                lo += 1
             }
         }
-        occurrences.sort { ($0.rank, $0.start) < ($1.rank, $1.start) }
-        var found: [Range<Int>] = []
-        // Bytes already inside a kept match: a range overlaps one exactly when one of its
-        // bytes is covered.
+        // Longest first: kept unless a byte of it is already inside a kept match.
         var covered = [Bool](repeating: false, count: text.count)
-        for o in occurrences {
-            let r = o.start..<(o.start + needles[order[o.rank]].count)
-            if !covered[r].contains(true) {
-                found.append(r)
-                for i in r { covered[i] = true }
+        var keptLength = [Int32](repeating: 0, count: text.count)
+        var keptCount = 0
+        for r in ranked.indices {
+            let length = ranked[r].count
+            for start in starts[r] where !covered[start..<(start + length)].contains(true) {
+                for i in start..<(start + length) { covered[i] = true }
+                keptLength[start] = Int32(length)
+                keptCount += 1
             }
         }
-        return found.sorted { $0.lowerBound < $1.lowerBound }
+        var found: [Range<Int>] = []
+        found.reserveCapacity(keptCount)
+        for start in keptLength.indices where keptLength[start] > 0 { found.append(start..<(start + Int(keptLength[start]))) }
+        return found
     }
 
     /// The original text behind normalised bytes `start..<end`, each original character once,
