@@ -26,21 +26,72 @@ public struct SnippetMaker {
         self.normalizer = normalizer
     }
 
-    public func snippet(for plan: QueryPlan, in original: [UInt8]) -> Snippet? {
-        snippets(for: plan, in: original, limit: 1).first
+    public func snippet(for plan: QueryPlan, in original: [UInt8], mayContainParts: Bool = true) -> Snippet? {
+        snippets(for: plan, in: original, limit: 1, mayContainParts: mayContainParts).first
     }
 
     /// Up to `limit` snippets from different lines, in document order, each with every match
     /// inside it highlighted. Matches are the query's parts as written (then without their
     /// spaces); where no part occurs, its terms.
-    public func snippets(for plan: QueryPlan, in original: [UInt8], limit: Int = 3) -> [Snippet] {
-        let normalized = original.withUnsafeBufferPointer { normalizer.normalize($0) }
-        let text = normalized.bytes
+    ///
+    /// The document is normalised and searched a piece at a time (pieces end at line breaks,
+    /// which no match or window crosses), stopping once `limit` snippets are found: the first
+    /// snippets of a long document cost a fraction of it. `mayContainParts: false` (a hit that
+    /// does not contain the query's only part, which the index has already decided) goes
+    /// straight to the terms.
+    public func snippets(for plan: QueryPlan, in original: [UInt8], limit: Int = 3, mayContainParts: Bool = true) -> [Snippet] {
         var parts: [[UInt8]] = plan.parts.map { trimmed($0.normalized) }.filter { !$0.isEmpty }
         parts += plan.parts.map { $0.normalized.filter { $0 != 0x20 } }.filter { !$0.isEmpty && !parts.contains($0) }
-        var matches = findAll(parts, in: text)
-        if matches.isEmpty { matches = findAll(plan.terms.map(\.bytes), in: text) }
-        guard !matches.isEmpty else { return [] }
+        let bounds = Self.pieces(of: original)
+        var pieces = [NormalizedText?](repeating: nil, count: bounds.count)
+        func piece(_ p: Int) -> NormalizedText {
+            if let done = pieces[p] { return done }
+            var normalized = original[bounds[p]].withUnsafeBufferPointer { normalizer.normalize($0) }
+            let base = Int32(bounds[p].lowerBound)
+            for i in normalized.originalStart.indices {
+                normalized.originalStart[i] += base
+                normalized.originalEnd[i] += base
+            }
+            pieces[p] = normalized
+            return normalized
+        }
+        func search(_ needles: [[UInt8]]) -> (snippets: [Snippet], anyMatch: Bool) {
+            var result: [Snippet] = []
+            var anyMatch = false
+            for p in bounds.indices where result.count < limit {
+                let normalized = piece(p)
+                let matches = findAll(needles, in: normalized.bytes)
+                if matches.isEmpty { continue }
+                anyMatch = true
+                result += cut(matches, in: normalized, original: original, limit: limit - result.count)
+            }
+            return (result, anyMatch)
+        }
+        if mayContainParts && !parts.isEmpty {
+            let found = search(parts)
+            if found.anyMatch { return found.snippets }
+        }
+        return search(plan.terms.map(\.bytes)).snippets
+    }
+
+    /// Pieces of about `pieceBytes` that end just after a line break (or at the end).
+    static let pieceBytes = 8 << 10
+    static func pieces(of original: [UInt8]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = 0
+        while start < original.count {
+            var end = min(original.count, start + pieceBytes)
+            while end < original.count && original[end - 1] != 0x0A { end += 1 }
+            result.append(start..<end)
+            start = end
+        }
+        return result
+    }
+
+    /// Snippets around `matches` (in text order) of one normalised piece, each from a line
+    /// after the one before.
+    private func cut(_ matches: [Range<Int>], in normalized: NormalizedText, original: [UInt8], limit: Int) -> [Snippet] {
+        let text = normalized.bytes
         var result: [Snippet] = []
         var usedUntil = -1  // a later snippet starts past the line of the one before
         for match in matches where result.count < limit && match.lowerBound > usedUntil {

@@ -27,7 +27,9 @@ struct HitPrinter {
             if !hit.record.date.isEmpty { fields.append(("date", JSON.string(hit.record.date))) }
             if !hit.record.docNumber.isEmpty { fields.append(("docno", JSON.string(hit.record.docNumber))) }
             if withSnippets {
-                let snippet = DocumentSource.text(of: hit.record).flatMap { snippets.snippet(for: plan, in: $0) }
+                let snippet = DocumentSource.text(of: hit.record).flatMap {
+                    snippets.snippet(for: plan, in: $0, mayContainParts: mayContainParts(hit, plan))
+                }
                 fields.append(("snippet", snippet.map { JSON.string($0.text) } ?? "null"))
                 fields.append(("line", snippet.map { "\($0.line)" } ?? "null"))
             }
@@ -41,6 +43,11 @@ struct HitPrinter {
         return JSON.object(pairs)
     }
 
+    /// Whether a hit's text may hold one of the query's parts: not when the index found
+    /// that it does not contain the only one (by the recall guarantee, a document whose
+    /// folded text holds a part is found containing it).
+    func mayContainParts(_ hit: Hit, _ plan: QueryPlan) -> Bool { hit.exact || plan.parts.count != 1 }
+
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
     func text(_ result: SearchResult, plan: QueryPlan) -> String {
@@ -53,7 +60,7 @@ struct HitPrinter {
             if !stated.isEmpty { about += (about.isEmpty ? "" : "  ") + paint("(" + stated.joined(separator: ", ") + ")", "2") }
             if !about.isEmpty { out += "   " + about + "\n" }
             if let text = DocumentSource.text(of: hit.record) {
-                for snippet in snippets.snippets(for: plan, in: text, limit: 3) {
+                for snippet in snippets.snippets(for: plan, in: text, limit: 3, mayContainParts: mayContainParts(hit, plan)) {
                     var line = ""
                     var last = 0
                     let bytes = Array(snippet.text.utf8)

@@ -534,6 +534,25 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(snippets[2].text == "园区")  // each document in its own script
     }
 
+    /// A long document is searched piece by piece: a part found only in a later piece still
+    /// wins over terms found earlier, snippets continue across pieces, and a hit known not to
+    /// contain the part goes straight to the terms.
+    @Test func longDocumentsAreSearchedPieceByPiece() throws {
+        let analyzer = try Analyzer()
+        var lines = (1...1000).map { "第\($0)行沒有。" }
+        lines[9] = "只有建設"
+        for n in [520, 700, 900] { lines[n - 1] = "工業園區建設第\(n)行" }
+        let text = Array(lines.joined(separator: "\n").utf8)
+        #expect(SnippetMaker.pieces(of: text).count > 2)
+        let plan = QueryPlan(query: "园区建设", analyzer: analyzer)
+        let maker = SnippetMaker(normalizer: analyzer.normalizer)
+        #expect(maker.snippets(for: plan, in: text, limit: 3).map(\.line) == [520, 700, 900])
+        #expect(maker.snippet(for: plan, in: text)?.text == "工業園區建設第520行")
+        let termsOnly = try #require(maker.snippet(for: plan, in: text, mayContainParts: false))
+        #expect(termsOnly.line == 10)
+        #expect(termsOnly.highlights.map { String(decoding: Array(termsOnly.text.utf8)[$0], as: UTF8.self) } == ["建設"])
+    }
+
     /// Matches are taken longest needle first; a shorter one overlapping a kept match is
     /// dropped, one-byte needles count, and a needle may overlap its own earlier match.
     @Test func findAllTakesLongestFirstWithoutOverlaps() throws {
