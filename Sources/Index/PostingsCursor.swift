@@ -217,7 +217,7 @@ public struct PostingsCursor {
     public mutating func positions(into out: inout [Int32]) throws {
         out.removeAll(keepingCapacity: true)
         let count = freq
-        try readPositions { r in try Self.decodePositions(&r, count: count, into: &out) }
+        try readPositions { r in try Self.decodePositions(&r, count: count) { out.append($0) } }
     }
 
     /// The current document's positions as stored (`freq` varint deltas), checked as
@@ -225,11 +225,9 @@ public struct PostingsCursor {
     /// do not depend on document ids.
     public mutating func encodedPositions() throws -> UnsafeRawBufferPointer {
         let count = freq
-        var discarded: [Int32] = []
-        discarded.reserveCapacity(count)
         return try readPositions { r in
             let start = r.offset
-            try Self.decodePositions(&r, count: count, into: &discarded)
+            try Self.decodePositions(&r, count: count) { _ in }
             return UnsafeRawBufferPointer(rebasing: r.buffer[start..<r.offset])
         }
     }
@@ -259,14 +257,16 @@ public struct PostingsCursor {
         return result
     }
 
-    private static func decodePositions(_ r: inout ByteReader, count: Int, into out: inout [Int32]) throws {
+    /// Decodes and checks `count` positions, handing each to `emit`.
+    @inline(__always)
+    private static func decodePositions(_ r: inout ByteReader, count: Int, _ emit: (Int32) -> Void) throws {
         var p: Int64 = 0
         for k in 0..<count {
             let delta = try r.varint()
             guard delta > 0 || k == 0 else { throw r.corrupt("positions not increasing") }
             p += Int64(delta)
             guard p <= Int64(Int32.max) else { throw r.corrupt("position out of range") }
-            out.append(Int32(p))
+            emit(Int32(p))
         }
     }
 

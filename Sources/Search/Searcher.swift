@@ -178,18 +178,6 @@ public final class Searcher {
             case let .merged(d): d.docs.count
             }
         }
-
-        /// Calls `body(doc, freq)` for every document in order.
-        @inline(__always)
-        func forEach(_ body: (Int, Int) throws -> Void) throws {
-            switch self {
-            case .none: return
-            case var .cursor(c):
-                while try c.next() { try body(c.doc, c.freq) }
-            case let .merged(d):
-                for i in d.docs.indices { try body(Int(d.docs[i]), Int(d.freqs[i])) }
-            }
-        }
     }
 
     /// One term's documents in one segment, in doc order, with term frequencies.
@@ -421,10 +409,9 @@ public final class Searcher {
             let exactHere = exact[s]
             try accumulators[s].withBuffers { scores, matched, _ in
                 if !constrained {
-                    // Documents come in order, so one that only ties the lowest kept entry
-                    // ranks below it: one score comparison settles most documents.
-                    // Unmatched documents score 0 and are told apart only once a document
-                    // passes the floor: no branch on `matched` (it mispredicts on every other document).
+                    // Documents come in order, so one that only ties the lowest kept entry ranks
+                    // below it: one score comparison settles most documents. `matched` is read
+                    // only past that comparison (a branch on it mispredicted every other document).
                     var floor = heap.lowestScore
                     let anyExact = !exactHere.isEmpty
                     for doc in 0..<scores.count {
@@ -557,12 +544,6 @@ struct TopK {
     private var heap: [Entry] = []
 
     init(capacity: Int) { self.capacity = max(0, capacity) }
-
-    /// Whether `insert(e)` would keep `e` (checked inline before the call on hot loops).
-    @inline(__always)
-    func admits(_ e: Entry) -> Bool {
-        capacity > 0 && (heap.count < capacity || heap[0].ranksBelow(e))
-    }
 
     /// The score of the entry the next insertion would evict (−∞ while there is room,
     /// +∞ when nothing is kept). Without a primary key, an entry scoring at or below it
