@@ -179,8 +179,9 @@ public enum DocumentSource {
     static func withMetadata(_ record: DocumentRecord, _ text: [UInt8]) -> DocumentRecord {
         var r = record
         let string = String(decoding: text.count > 16_000 ? text.prefix(8_000) + text.suffix(8_000) : text[...], as: UTF8.self)
-        r.date = DocumentMetadata.date(in: string) ?? ""
-        r.docNumber = DocumentMetadata.documentNumber(in: string) ?? ""
+        let head = Array(string.unicodeScalars.prefix(DocumentMetadata.headScalars))
+        r.date = DocumentMetadata.date(head: head, text: string) ?? ""
+        r.docNumber = DocumentMetadata.documentNumber(head: head) ?? ""
         return r
     }
 
