@@ -60,6 +60,12 @@ public final class IndexReader: @unchecked Sendable {
         }
     }
 
+    /// Another reader of the same commit, sharing nothing with this one (its caches of
+    /// what has been verified are its own): one for each thread that searches.
+    public func reopened() throws -> IndexReader {
+        try IndexReader(directory: directory, manifest: manifest)
+    }
+
     init(directory: String, manifest: Manifest) throws {
         self.directory = directory
         self.manifest = manifest

@@ -46,11 +46,44 @@ extension SearchCommand {
         @Argument(help: "The query file (default: stdin).")
         var file: String?
 
+        @Option(name: .long, help: "Threads answering queries (default: one per core for 100 queries or more). Answers keep the order of the input.")
+        var threads: Int?
+
+        /// One query line's answer: its output lines, its latency (nil for a line refused
+        /// with an error object) and whether anything matched.
+        struct Answer: Sendable {
+            var output: String
+            var latency: Double?
+            var matched: Bool
+        }
+
+        func answer(qid: String, query: String, searcher: Searcher, printer: HitPrinter) throws -> Answer {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let plan: QueryPlan, result: SearchResult
+            do {
+                (plan, result) = try runQuery(query, searcher: searcher, k: k, syntax: syntax, countExact: false)
+            } catch let error as UserError {
+                // One bad line does not stop the batch.
+                let line = JSON.object([("qid", JSON.string(qid)), ("query", JSON.string(query)), ("error", JSON.string(error.description))])
+                return Answer(output: line + "\n", latency: nil, matched: false)
+            }
+            let latency = Double(DispatchTime.now().uptimeNanoseconds - started) / 1000
+            var output = ""
+            switch format {
+            case .json:
+                output = printer.json(result, plan: plan, qid: qid, withSnippets: !noSnippets) + "\n"
+            case .trec:
+                for hit in result.hits {
+                    let docid = hit.record.docID.replacingOccurrences(of: " ", with: "_")
+                    output += "\(qid) Q0 \(docid) \(hit.rank) \(String(format: "%.6f", hit.score)) search\n"
+                }
+            }
+            return Answer(output: output, latency: latency, matched: result.total > 0)
+        }
+
         func run() throws {
             let reader = try openIndex(location)
-            let searcher = try Searcher(reader: reader)
-            searcher.constraints = try dates.constraints()
-            let printer = HitPrinter(color: false, snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))
+            let constraints = try dates.constraints()
             let input: FileHandle
             if let file {
                 guard let h = FileHandle(forReadingAtPath: file) else { throw UserError("\(file): cannot open") }
@@ -59,48 +92,73 @@ extension SearchCommand {
                 input = FileHandle.standardInput
             }
             let data = input.readDataToEndOfFile()
-            var output = ""
-            var anyMatch = false
+            var queries: [(qid: String, query: String)] = []
             var lineNumber = 0
-            var latencies: [Double] = []
             for rawLine in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
                 lineNumber += 1
                 let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
                 guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                let qid: String, query: String
                 if let tab = line.firstIndex(of: "\t") {
-                    qid = String(line[..<tab])
-                    query = String(line[line.index(after: tab)...])
+                    queries.append((String(line[..<tab]), String(line[line.index(after: tab)...])))
                 } else {
-                    qid = String(lineNumber)
-                    query = String(line)
-                }
-                let started = DispatchTime.now().uptimeNanoseconds
-                let plan: QueryPlan, result: SearchResult
-                do {
-                    (plan, result) = try runQuery(query, searcher: searcher, k: k, syntax: syntax, countExact: false)
-                } catch let error as UserError {
-                    // One bad line does not stop the batch.
-                    output += JSON.object([("qid", JSON.string(qid)), ("query", JSON.string(query)), ("error", JSON.string(error.description))]) + "\n"
-                    continue
-                }
-                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1000)
-                if result.total > 0 { anyMatch = true }
-                switch format {
-                case .json:
-                    output += printer.json(result, plan: plan, qid: qid, withSnippets: !noSnippets) + "\n"
-                case .trec:
-                    for hit in result.hits {
-                        let docid = hit.record.docID.replacingOccurrences(of: " ", with: "_")
-                        output += "\(qid) Q0 \(docid) \(hit.rank) \(String(format: "%.6f", hit.score)) search\n"
-                    }
-                }
-                if output.utf8.count > 1 << 16 {
-                    FileHandle.standardOutput.write(Data(output.utf8))
-                    output = ""
+                    queries.append((String(lineNumber), String(line)))
                 }
             }
-            FileHandle.standardOutput.write(Data(output.utf8))
+            // Each thread has its own reader of the same commit and its own searcher (a
+            // searcher and its analyzer's caches belong to one thread). Should a writer
+            // remove that commit's files meanwhile, fewer threads answer.
+            // A thread's own reader and searcher cost a few milliseconds to set up: worth it
+            // from about a hundred queries on.
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let wanted = min(max(1, queries.count), threads.map { max(1, $0) } ?? (queries.count >= 100 ? cores : 1))
+            var readers = [reader]
+            while readers.count < wanted, let another = try? reader.reopened() { readers.append(another) }
+            let searchers = try readers.map { r -> Searcher in
+                let searcher = try Searcher(reader: r)
+                searcher.constraints = constraints
+                return searcher
+            }
+            let printers = searchers.map { HitPrinter(color: false, snippets: SnippetMaker(normalizer: $0.analyzer.normalizer)) }
+
+            var anyMatch = false
+            var latencies: [Double] = []
+            // Chunks answered side by side, then written in input order.
+            let chunkSize = 64 * searchers.count
+            var chunkStart = 0
+            while chunkStart < queries.count {
+                let chunk = queries[chunkStart..<min(queries.count, chunkStart + chunkSize)]
+                let n = searchers.count
+                final class Results: @unchecked Sendable {
+                    var answers: [[Answer]]
+                    var errors: [Error?]
+                    init(_ n: Int) { answers = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
+                }
+                let results = Results(n)
+                nonisolated(unsafe) let work = (searchers, printers)
+                let base = chunk.startIndex
+                let answerQuery = self.answer
+                DispatchQueue.concurrentPerform(iterations: n) { w in
+                    var mine: [Answer] = []
+                    do {
+                        for i in stride(from: base + w, to: chunk.endIndex, by: n) {
+                            mine.append(try answerQuery(chunk[i].qid, chunk[i].query, work.0[w], work.1[w]))
+                        }
+                    } catch {
+                        results.errors[w] = error
+                    }
+                    results.answers[w] = mine
+                }
+                if let error = results.errors.compactMap({ $0 }).first { throw error }
+                var output = ""
+                for i in 0..<chunk.count {
+                    let a = results.answers[i % n][i / n]
+                    output += a.output
+                    if let latency = a.latency { latencies.append(latency) }
+                    if a.matched { anyMatch = true }
+                }
+                FileHandle.standardOutput.write(Data(output.utf8))
+                chunkStart += chunk.count
+            }
             latencies.removeFirst(min(warmup, latencies.count))
             if timings && !latencies.isEmpty {
                 let sorted = latencies.sorted()

@@ -162,6 +162,14 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
             #expect(object["qid"] as? String == (i % 3 == 0 ? "q\(i)" : "\(i + 1)"))
         }
         #expect(parsed == 1000)
+        // However many threads answer, the answers are the same and in the input's order.
+        let withSnippets = try CLI.run(["batch", "--threads", "1"], in: dir.path, stdin: input)
+        for threads in ["2", "3"] {
+            let parallel = try CLI.run(["batch", "--threads", threads], in: dir.path, stdin: input)
+            #expect(parallel.status == 0)
+            #expect(parallel.stdout == withSnippets.stdout, "--threads \(threads)")
+        }
+        #expect(try CLI.run(["batch", "--threads", "1", "--no-snippets"], in: dir.path, stdin: input).stdout == json.stdout)
 
         let trec = try CLI.run(["batch", "--format", "trec", "-k", "3"], in: dir.path, stdin: "t1\t復工復產\nt2\t园区\n")
         let rows = trec.stdout.split(separator: "\n").map { $0.split(separator: " ") }
