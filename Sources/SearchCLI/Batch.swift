@@ -128,12 +128,12 @@ extension SearchCommand {
             while chunkStart < queries.count {
                 let chunk = queries[chunkStart..<min(queries.count, chunkStart + chunkSize)]
                 let n = searchers.count
+                /// One thread's answers (each thread writes only its own).
                 final class Results: @unchecked Sendable {
-                    var answers: [[Answer]]
-                    var errors: [Error?]
-                    init(_ n: Int) { answers = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
+                    var answers: [Answer] = []
+                    var error: Error?
                 }
-                let results = Results(n)
+                let results = (0..<n).map { _ in Results() }
                 nonisolated(unsafe) let work = (searchers, printers)
                 let base = chunk.startIndex
                 let answerQuery = self.answer
@@ -144,14 +144,14 @@ extension SearchCommand {
                             mine.append(try answerQuery(chunk[i].qid, chunk[i].query, work.0[w], work.1[w]))
                         }
                     } catch {
-                        results.errors[w] = error
+                        results[w].error = error
                     }
-                    results.answers[w] = mine
+                    results[w].answers = mine
                 }
-                if let error = results.errors.compactMap({ $0 }).first { throw error }
+                if let error = results.compactMap(\.error).first { throw error }
                 var output = ""
                 for i in 0..<chunk.count {
-                    let a = results.answers[i % n][i / n]
+                    let a = results[i % n].answers[i / n]
                     output += a.output
                     if let latency = a.latency { latencies.append(latency) }
                     if a.matched { anyMatch = true }
