@@ -589,10 +589,10 @@ enum SegmentMerger {
         partEnds.append(termTotal)
         let ends = partEnds, partStarts = [0] + partEnds.dropLast()
 
-        final class Wave: @unchecked Sendable {
-            var encoders: [SegmentEncoder?]
-            var errors: [Error?]
-            init(_ n: Int) { encoders = Array(repeating: nil, count: n); errors = Array(repeating: nil, count: n) }
+        /// One thread's encoded part of a wave (each thread writes only its own).
+        final class Part: @unchecked Sendable {
+            var encoder: SegmentEncoder?
+            var error: Error?
         }
         let lengths = encoder.documentLengths
         nonisolated(unsafe) let inputs = views
@@ -601,9 +601,9 @@ enum SegmentMerger {
         let file = try FileSink(path: directory + "/" + entry.fileName)
         var firstPart = 0
         while firstPart < partEnds.count {
-            let wave = Wave(min(workers, partEnds.count - firstPart))
+            let wave = (0..<min(workers, partEnds.count - firstPart)).map { _ in Part() }
             let base = firstPart
-            DispatchQueue.concurrentPerform(iterations: wave.encoders.count) { w in
+            DispatchQueue.concurrentPerform(iterations: wave.count) { w in
                 let p = base + w
                 let range = partStarts[p]..<ends[p]
                 do {
@@ -623,15 +623,15 @@ enum SegmentMerger {
                         }
                         part.endTerm()
                     }
-                    wave.encoders[w] = part
+                    wave[w].encoder = part
                 } catch {
-                    wave.errors[w] = error
+                    wave[w].error = error
                 }
             }
-            if let error = wave.errors.compactMap({ $0 }).first { throw error }
-            for part in wave.encoders { encoder.appendTerms(of: part!) }
+            if let error = wave.compactMap(\.error).first { throw error }
+            for part in wave { encoder.appendTerms(of: part.encoder!) }
             try encoder.stream(to: file)
-            firstPart += wave.encoders.count
+            firstPart += wave.count
         }
         try encoder.finish(streamingTo: file)
         try file.sync()

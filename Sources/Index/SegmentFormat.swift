@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IndexFormat
 
 /// A segment file (`<name>.seg`, kind "SEGM") holds an immutable inverted index over its
@@ -337,12 +338,13 @@ public final class SegmentReader: @unchecked Sendable {
     private let verified: VerifiedParts
 
     /// Which parts have been checked already. Bits only ever go from 0 to 1 and a reader
-    /// that misses a mark merely checks again, so they are plain words in raw memory, read
-    /// and written without a lock: lookups touch them on every step of a binary search.
+    /// that misses a mark merely checks again, so relaxed atomic words do (no lock: lookups
+    /// touch them on every step of a binary search); atomic because merges and parallel
+    /// batches read one segment from several threads.
     final class VerifiedParts: @unchecked Sendable {
         enum Part { case termBlock, term }
-        private let termBlocks: UnsafeMutablePointer<UInt64>
-        private let terms: UnsafeMutablePointer<UInt64>
+        private let termBlocks: UnsafeMutablePointer<Atomic<UInt64>>
+        private let terms: UnsafeMutablePointer<Atomic<UInt64>>
         private let termBlockWords: Int
         private let termWords: Int
         private let lengthsLock = NSLock()
@@ -352,13 +354,15 @@ public final class SegmentReader: @unchecked Sendable {
             termBlockWords = (termCount / SegmentLayout.termBlockSize + 64) / 64
             termWords = (termCount + 63) / 64 + 1
             termBlocks = .allocate(capacity: termBlockWords)
-            termBlocks.initialize(repeating: 0, count: termBlockWords)
+            for i in 0..<termBlockWords { (termBlocks + i).initialize(to: Atomic(0)) }
             terms = .allocate(capacity: termWords)
-            terms.initialize(repeating: 0, count: termWords)
+            for i in 0..<termWords { (terms + i).initialize(to: Atomic(0)) }
         }
 
         deinit {
+            termBlocks.deinitialize(count: termBlockWords)
             termBlocks.deallocate()
+            terms.deinitialize(count: termWords)
             terms.deallocate()
         }
 
@@ -368,9 +372,9 @@ public final class SegmentReader: @unchecked Sendable {
             let words = part == .term ? terms : termBlocks
             let word = index >> 6, mask = UInt64(1) << UInt64(index & 63)
             precondition(word < (part == .term ? termWords : termBlockWords))
-            if words[word] & mask != 0 { return }
+            if words[word].load(ordering: .relaxed) & mask != 0 { return }
             try check()
-            words[word] |= mask
+            words[word].bitwiseOr(mask, ordering: .relaxed)
         }
 
         func lengthsOnce(_ check: () throws -> Void) throws {
