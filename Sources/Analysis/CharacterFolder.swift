@@ -42,55 +42,43 @@ public final class CharacterFolder {
         direct = [UInt32](repeating: Self.unknown, count: Self.directLimit)
     }
 
-    /// Appends the folded form of `scalar` to `out` and returns how many scalars it wrote.
+    /// Appends the folded form of `scalar` to `out`.
     @inline(__always)
     public func fold(_ scalar: UInt32, into out: inout [UInt32]) {
-        if scalar < 0x80 {
-            out.append(scalar >= 0x41 && scalar <= 0x5A ? scalar + 0x20 : scalar)
-            return
+        if let single = foldedScalar(scalar) {
+            out.append(single)
+        } else {
+            out.append(contentsOf: foldedScalars(scalar))
         }
-        if Int(scalar) < Self.directLimit {
-            let cached = direct[Int(scalar)]
-            if cached < Self.multiple {
-                out.append(cached)
-                return
-            }
-            if cached == Self.unknown {
-                let folded = compute(scalar)
-                if folded.count == 1 {
-                    direct[Int(scalar)] = folded[0]
-                } else {
-                    direct[Int(scalar)] = Self.multiple
-                    other[scalar] = folded
-                }
-                out.append(contentsOf: folded)
-                return
-            }
-        }
-        if let folded = other[scalar] {
-            out.append(contentsOf: folded)
-            return
-        }
-        let folded = compute(scalar)
-        other[scalar] = folded
-        out.append(contentsOf: folded)
     }
 
-    /// The folded form of `scalar` when it is exactly one scalar (most characters), else
-    /// nil: then `fold(_:into:)` gives it. Spares the caller an array on the common path.
+    /// The folded form of `scalar` when it is exactly one scalar below `directLimit` (most
+    /// characters), else nil: then `fold(_:into:)` gives it. Spares the caller an array on
+    /// the common path.
     @inline(__always)
     public func foldedScalar(_ scalar: UInt32) -> UInt32? {
         if scalar < 0x80 { return scalar >= 0x41 && scalar <= 0x5A ? scalar + 0x20 : scalar }
-        if Int(scalar) < Self.directLimit {
-            let cached = direct[Int(scalar)]
-            if cached < Self.multiple { return cached }
-            if cached == Self.unknown {
-                var folded: [UInt32] = []
-                fold(scalar, into: &folded)  // computes and caches it
-                return folded.count == 1 ? folded[0] : nil
+        guard Int(scalar) < Self.directLimit else { return nil }
+        if direct[Int(scalar)] == Self.unknown {
+            let folded = compute(scalar)
+            if folded.count == 1 {
+                direct[Int(scalar)] = folded[0]
+            } else {
+                direct[Int(scalar)] = Self.multiple
+                other[scalar] = folded
             }
         }
-        return nil
+        let cached = direct[Int(scalar)]
+        return cached < Self.multiple ? cached : nil
+    }
+
+    /// The fold of a scalar `foldedScalar` leaves out (several scalars, or a code point past
+    /// `directLimit`), computed once.
+    private func foldedScalars(_ scalar: UInt32) -> [UInt32] {
+        if let folded = other[scalar] { return folded }
+        let folded = compute(scalar)
+        other[scalar] = folded
+        return folded
     }
 
     /// Folds a whole string (for tests and tools; the analyzer folds per character).
