@@ -129,7 +129,7 @@ public struct QueryPlan: Sendable {
 
     /// The query split at white space. Most queries hold none: a pass over the scalars
     /// (Han characters settled by range) avoids splitting by grapheme, a tenth of planning.
-    static func whitespaceSeparatedParts(_ query: String) -> [String] {
+    public static func whitespaceSeparatedParts(_ query: String) -> [String] {
         let hasWhitespace = query.unicodeScalars.contains { scalar in
             let v = scalar.value
             if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }

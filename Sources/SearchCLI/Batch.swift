@@ -105,10 +105,9 @@ extension SearchCommand {
                 }
             }
             // Each thread has its own reader of the same commit and its own searcher (a
-            // searcher and its analyzer's caches belong to one thread). Should a writer
+            // searcher and its analyzer's caches belong to one thread); setting them up costs
+            // a few milliseconds, worth it from about a hundred queries on. Should a writer
             // remove that commit's files meanwhile, fewer threads answer.
-            // A thread's own reader and searcher cost a few milliseconds to set up: worth it
-            // from about a hundred queries on.
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let wanted = min(max(1, queries.count), threads.map { max(1, $0) } ?? (queries.count >= 100 ? cores : 1))
             var readers = [reader]

@@ -208,7 +208,7 @@ extension SearchCommand {
 /// What would match when nothing does: the parts (or, for a single part, the words) of the
 /// query that documents do contain.
 func suggestion(for text: String, searcher: Searcher) throws -> String? {
-    let parts = text.split(whereSeparator: \.isWhitespace).map(String.init)
+    let parts = QueryPlan.whitespaceSeparatedParts(text)
     func documents(_ piece: String) throws -> Int { try searcher.search(piece, k: 0).exactCount ?? 0 }
     if parts.count > 1 {
         let found = try parts.filter { try documents($0) > 0 }
