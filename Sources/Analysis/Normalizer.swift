@@ -40,7 +40,9 @@ public struct Normalizer {
         return copy.withUTF8 { normalize($0) }
     }
 
-    public func normalize(_ input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+    /// `originalOffset` is added to every original offset: where `input` starts in a larger
+    /// text it was cut from.
+    public func normalize(_ input: UnsafeBufferPointer<UInt8>, originalOffset: Int32 = 0) -> NormalizedText {
         var result = NormalizedText()
         let n = input.count
         result.bytes.reserveCapacity(n)
@@ -61,7 +63,7 @@ public struct Normalizer {
                 continue
             }
             previousWasHan = CharClass.isHan(scalar)
-            let start = Int32(i), end = Int32(i + length)
+            let start = originalOffset + Int32(i), end = originalOffset + Int32(i + length)
             if let single = folder.foldedScalar(scalar) {
                 append(single, start, end, to: &result)
             } else {

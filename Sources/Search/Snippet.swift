@@ -46,11 +46,8 @@ public struct SnippetMaker {
         var pieces = [NormalizedText?](repeating: nil, count: bounds.count)
         func piece(_ p: Int) -> NormalizedText {
             if let done = pieces[p] { return done }
-            var normalized = original[bounds[p]].withUnsafeBufferPointer { normalizer.normalize($0) }
-            let base = Int32(bounds[p].lowerBound)
-            for i in normalized.originalStart.indices {
-                normalized.originalStart[i] += base
-                normalized.originalEnd[i] += base
+            let normalized = original[bounds[p]].withUnsafeBufferPointer {
+                normalizer.normalize($0, originalOffset: Int32(bounds[p].lowerBound))
             }
             pieces[p] = normalized
             return normalized
