@@ -14,14 +14,21 @@ public struct ScorePart: Sendable {
 
 public struct Explanation: Sendable {
     public var parts: [ScorePart]
-    /// The bonus of a document that contains the query (the sum of the terms' weighted idf).
+    /// The bonus of a document that contains the query (the sum of the terms' weighted idf,
+    /// times the hit's `containmentScale`).
     public var containmentBonus: Double
-    public var total: Double { parts.reduce(0) { $0 + $1.score } + containmentBonus }
+    /// For an article rescored with its law's evidence and kind: (Σ parts + evidence) × factor.
+    public var article: ArticleRescoring? = nil
+    public var bm25: Double { parts.reduce(0) { $0 + $1.score } }
+    public var total: Double {
+        guard let article else { return bm25 + containmentBonus }
+        return (bm25 + article.evidence) * article.factor + containmentBonus
+    }
 }
 
 extension Searcher {
-    /// How each hit's score of a plain query comes about: every term's BM25 part and the
-    /// containment bonus; the parts add up to the hit's score. Each term's postings are read
+    /// How each hit's score of a plain query comes about: every term's BM25 part, the
+    /// containment bonus and any article rescoring; the parts add up to the hit's score. Each term's postings are read
     /// once for all the hits.
     public func explain(_ plan: QueryPlan, hits: [Hit]) throws -> [Explanation] {
         let n = reader.statisticsDocumentCount
@@ -49,6 +56,9 @@ extension Searcher {
                                           termFrequency: tf[h], documentLength: lengths[h], averageLength: avgdl, score: score))
             }
         }
-        return hits.indices.map { Explanation(parts: parts[$0], containmentBonus: hits[$0].exact ? bonus : 0) }
+        return hits.indices.map {
+            Explanation(parts: parts[$0], containmentBonus: hits[$0].exact ? bonus * hits[$0].containmentScale : 0,
+                        article: hits[$0].article)
+        }
     }
 }

@@ -67,6 +67,26 @@ public struct RankingOptions: Sendable, Equatable {
     /// documents hold it (`Searcher.isCommonCharacter`).
     public var commonCharacterFraction = 0.1
 
+    /// Rescoring of documents that are articles of a law (`LegalArticle`: titled 劳动合同法第十条),
+    /// among the best `rescoreWindow` documents, as Lucene's rescorer does over a window. A
+    /// question about a matter usually matches several articles of the law that governs it,
+    /// while a stray match stands alone: an article that does not contain the query gains
+    /// `lawEvidenceWeight` × the mean of its law's best `lawEvidenceDepth` BM25 scores in
+    /// the window (itself included; missing ones count as 0)…
+    public var lawEvidenceWeight = 0.4
+    public var lawEvidenceDepth = 10
+    /// …and is then scaled by 1 + its law's `instrumentBonus`: statutes answer most
+    /// questions, interpretations next, regulations and departmental rules less often.
+    public var instrumentBonus: [LegalArticle.InstrumentKind: Double] = [
+        .law: 0.2, .judicialInterpretation: 0.1, .regulation: -0.1, .rules: -0.15, .other: -0.15,
+    ]
+    public var rescoreWindow = 500
+
+    /// Whether articles are rescored at all.
+    public var rescoresArticles: Bool {
+        rescoreWindow > 0 && (lawEvidenceWeight != 0 || instrumentBonus.values.contains { $0 != 0 })
+    }
+
     public static let plainBM25: RankingOptions = {
         var o = RankingOptions()
         o.crossWordBigramWeight = 1
@@ -74,6 +94,9 @@ public struct RankingOptions: Sendable, Equatable {
         o.repeatedTermsAdd = false
         o.characterWeight = 0
         o.b = 0.75
+        o.lawEvidenceWeight = 0
+        o.instrumentBonus = [:]
+        o.rescoreWindow = 0
         return o
     }()
 

@@ -28,6 +28,20 @@ public struct Hit: Sendable {
     public var segment: Int
     public var doc: Int
     public var record: DocumentRecord
+    /// How article rescoring changed the score (`RankingOptions.lawEvidenceWeight`); nil
+    /// when it did not apply to this hit.
+    public var article: ArticleRescoring? = nil
+    /// What the containment bonus was multiplied by: above 1 when rescoring raised the
+    /// scores a document without the query can reach, so containing it still ranks first.
+    public var containmentScale = 1.0
+}
+
+/// An article's rescoring: its score became (BM25 + evidence) × factor.
+public struct ArticleRescoring: Sendable {
+    public var law: String
+    public var kind: LegalArticle.InstrumentKind
+    public var evidence: Double
+    public var factor: Double
 }
 
 public struct SearchResult: Sendable {
@@ -116,7 +130,17 @@ public final class Searcher {
         }
     }
 
-    private var accumulators: [Accumulator] = []
+    var accumulators: [Accumulator] = []
+
+    /// Per segment, per document: the index in `articleLaws` of the law the document is an
+    /// article of, −1 for none, −2 not yet read from its title (read when first needed).
+    var articleOfDoc: [[Int32]] = []
+    var articleLaws: [LegalArticle] = []
+    /// Each law's kind, as its index in `InstrumentKind.allCases`.
+    var articleLawKinds: [UInt8] = []
+    var articleLawIDs: [String: Int32] = [:]
+    /// Whether the last query that could rescore articles did (see `search`).
+    var lastQueryRescored = false
 
     /// The accumulators, one per segment, moved out of the searcher for one query.
     private func takeAccumulators() -> [Accumulator] {
@@ -382,9 +406,11 @@ public final class Searcher {
         var exact = reader.segments.map { _ in [Bool]() }
         let needed = k + offset
         var exactTotal = 0
+        var exactFound = 0
         // With metadata constraints some exact candidates may be filtered out, so check all.
         if countExact || !constraints.isEmpty {
             exactTotal = try checkContainment(candidates[...], plan: plan, ordinals: ordinalsBySegment, into: &exact)
+            exactFound = exactTotal
         } else if !candidates.isEmpty && needed > 0 {
             // Best unchecked candidates first, in growing rounds.
             var chunk = max(16, 2 * needed)
@@ -395,6 +421,7 @@ public final class Searcher {
                 for c in unchecked { best.insert(c) }
                 let round = best.sorted()
                 found += try checkContainment(round[...], plan: plan, ordinals: ordinalsBySegment, into: &exact)
+                exactFound = found
                 if round.count == unchecked.count { break }
                 let threshold = round[round.count - 1]
                 unchecked.removeAll { !$0.ranksBelow(threshold) }
@@ -402,27 +429,28 @@ public final class Searcher {
             }
         }
 
-        var heap = TopK(capacity: needed)
-        var total = 0
+        // Article rescoring reorders documents that do not contain the query: needed only
+        // when such documents reach the page, and only when one of them is an article.
         let constrained = !constraints.isEmpty
-        for s in reader.segments.indices {
+        let mayRescore = ranking.rescoresArticles && !constraints.sortByDate && (constrained || exactFound < needed)
+        let window = max(needed, ranking.rescoreWindow)
+        var heap = TopK(capacity: constrained && mayRescore ? window : needed)
+        var total = 0
+        // After a query that rescored, the next one likely will too (the collection holds
+        // articles): collect the window at once and take the page from it, rather than
+        // scanning twice. Either way the page, and so the outcome, is the same.
+        var speculativeWindow: [TopK.Entry]? = nil
+        if mayRescore && !constrained && lastQueryRescored {
+            let (entries, matched) = bestWindow(capacity: window, accumulators: &accumulators, exact: exact, bonus: bonus)
+            speculativeWindow = entries
+            total = matched
+            for e in entries { heap.insert(e) }
+        }
+        for s in reader.segments.indices where speculativeWindow == nil {
             let exactHere = exact[s]
             try accumulators[s].withBuffers { scores, matched, _ in
                 if !constrained {
-                    // Documents come in order, so one that only ties the lowest kept entry ranks
-                    // below it: one score comparison settles most documents. `matched` is read
-                    // only past that comparison (a branch on it mispredicted every other document).
-                    var floor = heap.lowestScore
-                    let anyExact = !exactHere.isEmpty
-                    for doc in 0..<scores.count {
-                        total &+= Int(matched[doc])
-                        let isExact = anyExact && exactHere[doc]
-                        let score = isExact ? scores[doc] + bonus : scores[doc]
-                        if score > floor && matched[doc] != 0 {
-                            heap.insert(TopK.Entry(score: score, segment: s, doc: doc, exact: isExact))
-                            floor = heap.lowestScore
-                        }
-                    }
+                    total &+= collectBest(into: &heap, segment: s, scores: scores, matched: matched, exact: exactHere, bonus: bonus)
                     return
                 }
                 for doc in 0..<scores.count where matched[doc] != 0 {
@@ -438,13 +466,50 @@ public final class Searcher {
                 }
             }
         }
-        let ranked = heap.sorted()
+        var ranked = heap.sorted()
+        var rescored: [Int: ArticleRescoring] = [:]
+        var containmentScale = 1.0
+        let pageHoldsArticle = try mayRescore && ranked.prefix(needed).contains { try !$0.exact && articleLaw(segment: $0.segment, doc: $0.doc) != nil }
+        if mayRescore && !constrained { lastQueryRescored = pageHoldsArticle }
+        if pageHoldsArticle {
+            if !constrained {
+                ranked = speculativeWindow ?? bestWindow(capacity: window, accumulators: &accumulators, exact: exact, bonus: bonus).entries
+            }
+            (ranked, rescored, containmentScale) = try rescoreArticles(ranked, needed: needed, containmentBonus: bonus)
+        } else if ranked.count > needed {
+            ranked.removeLast(ranked.count - needed)
+        }
         var hits: [Hit] = []
         for (i, e) in ranked.enumerated() where i >= offset {
             let record = try reader.segments[e.segment].reader.document(e.doc)
-            hits.append(Hit(rank: i + 1, score: e.score, exact: e.exact, segment: e.segment, doc: e.doc, record: record))
+            var hit = Hit(rank: i + 1, score: e.score, exact: e.exact, segment: e.segment, doc: e.doc, record: record)
+            hit.article = rescored[i]
+            if e.exact { hit.containmentScale = containmentScale }
+            hits.append(hit)
         }
         return SearchResult(query: query, total: total, exactCount: countExact ? exactTotal : nil, hits: hits)
+    }
+
+    /// Offers every matched document of one segment to `collector`; returns how many matched.
+    /// Documents come in order, so one that only ties the lowest kept entry ranks below it:
+    /// one score comparison settles most documents. `matched` is read only past that
+    /// comparison (a branch on it mispredicted every other document).
+    @inline(__always)
+    func collectBest<C: ScoreCollector>(into collector: inout C, segment s: Int, scores: UnsafeMutableBufferPointer<Double>,
+                                        matched: UnsafeMutableBufferPointer<UInt8>, exact: [Bool], bonus: Double) -> Int {
+        var total = 0
+        var floor = collector.floor
+        let anyExact = !exact.isEmpty
+        for doc in 0..<scores.count {
+            total &+= Int(matched[doc])
+            let isExact = anyExact && exact[doc]
+            let score = isExact ? scores[doc] + bonus : scores[doc]
+            if score > floor && matched[doc] != 0 {
+                collector.offer(score: score, segment: s, doc: doc, exact: isExact)
+                floor = collector.floor
+            }
+        }
+        return total
     }
 
     /// Checks which candidates contain every part of the plan as a phrase, adding them to
@@ -519,6 +584,98 @@ func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
         }
     }
     return result
+}
+
+/// Keeps the best entries offered in document order; `floor` is the score an entry must
+/// beat to be kept.
+protocol ScoreCollector {
+    var floor: Double { get }
+    mutating func offer(score: Double, segment: Int, doc: Int, exact: Bool)
+}
+
+/// The best `capacity` entries, for windows of hundreds where a heap's sifting would cost
+/// more than the scoring: entries above the floor are appended, and whenever four times the
+/// capacity are held the best `capacity` are selected and the floor raised to the lowest of
+/// them. Ties go to the earlier document, as in `TopK`.
+struct ScoreWindow: ScoreCollector {
+    typealias Element = (score: Double, key: UInt64)
+    let capacity: Int
+    private(set) var entries: [Element] = []
+    private(set) var floor: Double
+
+    /// `floor`: a score the caller knows enough entries beat (else −∞).
+    init(capacity: Int, floor: Double = -.infinity) {
+        self.capacity = max(0, capacity)
+        self.floor = floor
+        entries.reserveCapacity(4 * self.capacity)
+    }
+
+    /// Before, in rank order: higher score, then earlier segment and document.
+    @inline(__always)
+    static func before(_ a: Element, _ b: Element) -> Bool {
+        a.score > b.score || (a.score == b.score && a.key < b.key)
+    }
+
+    @inline(__always)
+    mutating func offer(score: Double, segment: Int, doc: Int, exact: Bool) {
+        entries.append((score, UInt64(segment) << 32 | UInt64(doc)))
+        if entries.count == 4 * capacity { keepBest() }
+    }
+
+    /// Keeps the best `capacity` entries (in no order).
+    private mutating func keepBest() {
+        guard entries.count > capacity else { return }
+        entries.withUnsafeMutableBufferPointer { selectFirst(capacity, of: $0, by: Self.before) }
+        entries.removeLast(entries.count - capacity)
+        floor = entries.reduce(Double.infinity) { min($0, $1.score) }
+    }
+
+    /// The kept entries, in no order; `exact` tells which documents contain the query.
+    mutating func kept(exact: [[Bool]]) -> [TopK.Entry] {
+        keepBest()
+        var result: [TopK.Entry] = []
+        result.reserveCapacity(entries.count)
+        for e in entries {
+            let s = Int(e.key >> 32), d = Int(e.key & 0xFFFF_FFFF)
+            result.append(TopK.Entry(score: e.score, segment: s, doc: d, exact: false))
+        }
+        for i in result.indices where !exact[result[i].segment].isEmpty {
+            result[i].exact = exact[result[i].segment][result[i].doc]
+        }
+        return result
+    }
+}
+
+/// Moves the `k` first elements in `before` order to the front of `e`, in no order
+/// (quickselect, Hoare partitioning).
+@inline(__always)
+func selectFirst<T>(_ k: Int, of e: UnsafeMutableBufferPointer<T>, by before: (T, T) -> Bool) {
+    guard k > 0, k < e.count else { return }
+    var low = 0, high = e.count - 1
+    let last = k - 1
+    while low < high {
+        let pivot = e[(low + high) / 2]
+        var i = low, j = high
+        while i <= j {
+            while before(e[i], pivot) { i += 1 }
+            while before(pivot, e[j]) { j -= 1 }
+            if i <= j {
+                e.swapAt(i, j)
+                i += 1
+                j -= 1
+            }
+        }
+        if last <= j { high = j } else if last >= i { low = i } else { break }
+    }
+}
+
+extension TopK: ScoreCollector {
+    var floor: Double { lowestScore }
+
+    @inline(__always)
+    mutating func offer(score: Double, segment: Int, doc: Int, exact: Bool) {
+        insert(Entry(score: score, segment: segment, doc: doc, exact: exact))
+    }
 }
 
 /// A bounded min-heap keeping the best `capacity` entries; ties go to the earlier document.

@@ -41,6 +41,11 @@ extension SearchCommand {
         @Option(name: .long, help: .hidden) var repeatedTermsAdd: Bool?
         @Option(name: .long, help: .hidden) var everyCharacterWeight: Double?
         @Option(name: .long, help: .hidden) var commonCharacterFraction: Double?
+        @Option(name: .long, help: .hidden) var lawEvidence: Double?
+        @Option(name: .long, help: .hidden) var lawDepth: Int?
+        @Option(name: .long, help: .hidden) var rescoreWindow: Int?
+        /// Multiplies every instrument bonus (0 turns them off).
+        @Option(name: .long, help: .hidden) var instrumentScale: Double?
 
         func run() throws {
             guard let queryText = try? String(contentsOfFile: queries, encoding: .utf8) else { throw UserError("\(queries): cannot read") }
@@ -58,6 +63,10 @@ extension SearchCommand {
             if let repeatedTermsAdd { options.repeatedTermsAdd = repeatedTermsAdd }
             if let everyCharacterWeight { options.characterWeight = everyCharacterWeight }
             if let commonCharacterFraction { options.commonCharacterFraction = commonCharacterFraction }
+            if let lawEvidence { options.lawEvidenceWeight = lawEvidence }
+            if let lawDepth { options.lawEvidenceDepth = lawDepth }
+            if let rescoreWindow { options.rescoreWindow = rescoreWindow }
+            if let instrumentScale { options.instrumentBonus = options.instrumentBonus.mapValues { $0 * instrumentScale } }
             searcher.ranking = options
             var rankings: [String: [String]] = [:]
             var asked = 0

@@ -144,7 +144,7 @@ extension SearchCommand {
 
         @OptionGroup var dates: DateOptions
 
-        @Flag(name: .long, help: "Show how each hit's score adds up: every term's BM25 part (idf, tf, length against the average) and the bonus for containing the query.")
+        @Flag(name: .long, help: "Show how each hit's score adds up: every term's BM25 part (idf, tf, length against the average), the bonus for containing the query, and an article's law evidence and kind.")
         var explain = false
 
         @Argument(help: "The query.")
@@ -185,7 +185,13 @@ extension SearchCommand {
                                          p.term, p.score, p.weight == 1 ? "" : String(format: "weight %.2f × ", p.weight), p.idf,
                                          p.termFrequency, p.termFrequency, searcher.bm25.k1, searcher.bm25.b, p.documentLength, p.averageLength))
                         }
-                        if e.containmentBonus > 0 { print(String(format: "     contains the query: + %.4f (the terms' idf summed)", e.containmentBonus)) }
+                        if let a = e.article {
+                            print(String(format: "     article of %@ (%@): (%.4f + %.4f law evidence) × %.2f", a.law, a.kind.rawValue, e.bm25, a.evidence, a.factor))
+                        }
+                        if e.containmentBonus > 0 {
+                            print(String(format: "     contains the query: + %.4f (the terms' idf summed%@)", e.containmentBonus,
+                                         hit.containmentScale == 1 ? "" : String(format: " × %.2f, above any rescored article", hit.containmentScale)))
+                        }
                         print(String(format: "     = %.4f", e.total))
                     }
                 } else {

@@ -1,0 +1,139 @@
+extension Searcher {
+    /// The best `capacity` matched documents by score (containment bonus included), in no
+    /// order, and how many documents matched. A sample of every 32nd document first sets a
+    /// floor about twice the window's size up, so the scan keeps a few hundred entries instead
+    /// of thousands; should fewer than `capacity` beat it, the scan runs again without.
+    func bestWindow(capacity: Int, accumulators: inout [Accumulator], exact: [[Bool]], bonus: Double)
+        -> (entries: [TopK.Entry], total: Int) {
+        let stride = 32
+        var sample: [Double] = []
+        for s in accumulators.indices {
+            let exactHere = exact[s]
+            accumulators[s].withBuffers { scores, matched, _ in
+                var doc = 0
+                while doc < scores.count {
+                    if matched[doc] != 0 { sample.append(exactHere.isEmpty || !exactHere[doc] ? scores[doc] : scores[doc] + bonus) }
+                    doc += stride
+                }
+            }
+        }
+        let rank = 2 * capacity / stride
+        var seed = -Double.infinity
+        if rank > 0 && sample.count > rank {
+            sample.withUnsafeMutableBufferPointer { selectFirst(rank, of: $0, by: >) }
+            seed = sample[0..<rank].min()!
+        }
+        while true {
+            var window = ScoreWindow(capacity: capacity, floor: seed)
+            var total = 0
+            for s in accumulators.indices {
+                let exactHere = exact[s]
+                accumulators[s].withBuffers { scores, matched, _ in
+                    total &+= collectBest(into: &window, segment: s, scores: scores, matched: matched, exact: exactHere, bonus: bonus)
+                }
+            }
+            if window.entries.count >= capacity || seed == -.infinity { return (window.kept(exact: exact), total) }
+            seed = -.infinity
+        }
+    }
+
+    /// The law `doc` is an article of (an index into `articleLaws`), or nil; read from its
+    /// title once per process.
+    func articleLaw(segment s: Int, doc: Int) throws -> Int? {
+        if articleOfDoc.count != reader.segments.count { articleOfDoc = Array(repeating: [], count: reader.segments.count) }
+        if articleOfDoc[s].isEmpty { articleOfDoc[s] = [Int32](repeating: -2, count: reader.segments[s].reader.docCount) }
+        var id = articleOfDoc[s][doc]
+        if id == -2 {
+            id = -1
+            if let article = LegalArticle(title: try reader.segments[s].reader.document(doc).title) {
+                if let known = articleLawIDs[article.law] {
+                    id = known
+                } else {
+                    id = Int32(articleLaws.count)
+                    articleLaws.append(article)
+                    articleLawKinds.append(UInt8(LegalArticle.InstrumentKind.allCases.firstIndex(of: article.kind)!))
+                    articleLawIDs[article.law] = id
+                }
+            }
+            articleOfDoc[s][doc] = id
+        }
+        return id >= 0 ? Int(id) : nil
+    }
+
+    /// Rescores the articles among `window` (the best documents, in no order) that do not
+    /// contain the query: (BM25 + lawEvidenceWeight × mean of the law's best lawEvidenceDepth
+    /// scores in the window) × (1 + the law's instrument bonus). Documents that contain the
+    /// query keep their BM25 and a containment bonus scaled to stay above anything rescoring
+    /// can reach. Returns the best `needed` after rescoring, best first, each rescored one's
+    /// rescoring by its rank, and the containment bonus's scale.
+    func rescoreArticles(_ window: [TopK.Entry], needed: Int, containmentBonus bonus: Double) throws
+        -> (entries: [TopK.Entry], rescored: [Int: ArticleRescoring], containmentScale: Double) {
+        var lawOf = [Int32](repeating: -1, count: window.count)
+        var anyArticle = false
+        if articleOfDoc.count != reader.segments.count { articleOfDoc = Array(repeating: [], count: reader.segments.count) }
+        for s in articleOfDoc.indices where articleOfDoc[s].isEmpty {
+            articleOfDoc[s] = [Int32](repeating: -2, count: reader.segments[s].reader.docCount)
+        }
+        for (i, e) in window.enumerated() where !e.exact {
+            var law = articleOfDoc[e.segment][e.doc]
+            if law == -2 { law = Int32(try articleLaw(segment: e.segment, doc: e.doc) ?? -1) }
+            if law >= 0 {
+                lawOf[i] = law
+                anyArticle = true
+            }
+        }
+        guard anyArticle else {
+            var page = TopK(capacity: needed)
+            for e in window { page.insert(e) }
+            return (page.sorted(), [:], 1)
+        }
+
+        // Each law's evidence: the sum of its best `depth` scores in the window. Members are
+        // grouped by law (a counting sort); a law with more of them keeps its best by selection.
+        let depth = max(1, ranking.lawEvidenceDepth)
+        var start = [Int32](repeating: 0, count: articleLaws.count + 1)
+        for law in lawOf where law >= 0 { start[Int(law) + 1] += 1 }
+        for l in 0..<articleLaws.count { start[l + 1] += start[l] }
+        var fill = start
+        var grouped = [Double](repeating: 0, count: Int(start[articleLaws.count]))
+        for (i, law) in lawOf.enumerated() where law >= 0 {
+            grouped[Int(fill[Int(law)])] = window[i].score
+            fill[Int(law)] += 1
+        }
+        var sum = [Double](repeating: 0, count: articleLaws.count)
+        grouped.withUnsafeMutableBufferPointer { g in
+            for law in 0..<articleLaws.count where start[law + 1] > start[law] {
+                let members = UnsafeMutableBufferPointer(rebasing: g[Int(start[law])..<Int(start[law + 1])])
+                if members.count > depth { selectFirst(depth, of: members, by: >) }
+                sum[law] = members.prefix(depth).reduce(0, +)
+            }
+        }
+        let evidenceWeight = ranking.lawEvidenceWeight
+        let factorOfKind = LegalArticle.InstrumentKind.allCases.map { 1 + (ranking.instrumentBonus[$0] ?? 0) }
+        func rescoring(_ law: Int) -> (added: Double, factor: Double) {
+            (evidenceWeight * sum[law] / Double(depth), factorOfKind[Int(articleLawKinds[law])])
+        }
+        // A document without the query scores below the sum of the terms' weighted idf
+        // (`bonus`), and so does any law's evidence: after rescoring, below this many times it.
+        let largestBonus = max(0, ranking.instrumentBonus.values.max() ?? 0)
+        let scale = (1 + max(0, evidenceWeight)) * (1 + largestBonus)
+        var page = TopK(capacity: needed)
+        for (i, var e) in window.enumerated() {
+            if e.exact {
+                e.score = (e.score - bonus) + bonus * scale
+            } else if lawOf[i] >= 0 {
+                let r = rescoring(Int(lawOf[i]))
+                e.score = (e.score + r.added) * r.factor
+            }
+            if e.score >= page.lowestScore { page.insert(e) }
+        }
+        let entries = page.sorted()
+        var byRank: [Int: ArticleRescoring] = [:]
+        for (rank, e) in entries.enumerated() where !e.exact {
+            guard let law = try articleLaw(segment: e.segment, doc: e.doc) else { continue }
+            let r = rescoring(law)
+            byRank[rank] = ArticleRescoring(law: articleLaws[law].law, kind: articleLaws[law].kind, evidence: r.added, factor: r.factor)
+        }
+        return (entries, byRank, scale)
+    }
+}
