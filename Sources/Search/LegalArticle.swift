@@ -27,52 +27,57 @@ public struct LegalArticle: Sendable, Equatable {
         self.kind = Self.kind(of: law)
     }
 
-    static let numerals: Set<Character> = [
-        "零", "〇", "一", "二", "两", "兩", "三", "四", "五", "六", "七", "八", "九", "十", "百", "千",
-        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ",
-    ]
+    /// Article numbers: Chinese numerals, digits (full-width too) and the spaces of 第 3 條.
+    static func isNumeral(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x30...0x39, 0xFF10...0xFF19, 0x20, 0x3000: true
+        default: "零〇一二两兩三四五六七八九十百千".unicodeScalars.contains(c)
+        }
+    }
 
     /// The title before a final 第N条 (or 條), with an optional 之N: nil without one.
+    /// Works on scalars: titles are read for hundreds of documents a query.
     static func lawName(_ title: String) -> String? {
-        var rest = Substring(title.trimmingSuffixWhitespace)
+        var s = Array(title.unicodeScalars)
+        func trimTrailingSpace() { while let last = s.last, last.properties.isWhitespace { s.removeLast() } }
+        trimTrailingSpace()
         // 第十条之一: the sub-article after the article.
-        if let zhi = rest.lastIndex(of: "之"), rest[rest.index(after: zhi)...].allSatisfy({ numerals.contains($0) }),
-           rest.index(after: zhi) < rest.endIndex {
-            rest = rest[..<zhi]
+        if let zhi = s.lastIndex(of: "之"), zhi + 1 < s.count, s[(zhi + 1)...].allSatisfy(isNumeral) {
+            s.removeSubrange(zhi...)
         }
-        guard let last = rest.last, last == "条" || last == "條" else { return nil }
-        rest = rest.dropLast()
-        guard let di = rest.lastIndex(of: "第") else { return nil }
-        let number = rest[rest.index(after: di)...]
-        guard !number.isEmpty, number.allSatisfy({ numerals.contains($0) }), number.contains(where: { $0 != " " }) else { return nil }
-        let law = rest[..<di].trimmingSuffixWhitespace
-        return law.isEmpty ? nil : String(law)
+        guard let last = s.last, last == "条" || last == "條" else { return nil }
+        s.removeLast()
+        guard let di = s.lastIndex(of: "第") else { return nil }
+        let number = s[(di + 1)...]
+        guard number.contains(where: { $0 != " " && $0 != "\u{3000}" }), number.allSatisfy(isNumeral) else { return nil }
+        s.removeSubrange(di...)
+        trimTrailingSpace()
+        guard !s.isEmpty else { return nil }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: s)
+        return String(view)
     }
 
     static func kind(of law: String) -> InstrumentKind {
-        var name = Substring(law)
+        var name = Array(law.unicodeScalars)
         // A trailing （一） or (2020修正) says which one, not what kind.
         if let close = name.last, close == "）" || close == ")",
            let open = name.lastIndex(where: { $0 == "（" || $0 == "(" }) {
-            name = name[..<open]
+            name.removeSubrange(open...)
         }
-        if name.hasPrefix("最高人民法院") || name.hasPrefix("最高人民检察院") || name.hasPrefix("最高人民檢察院")
-            || name.contains("解释") || name.contains("解釋") {
+        func starts(_ p: String) -> Bool { let p = Array(p.unicodeScalars); return name.count >= p.count && Array(name[..<p.count]) == p }
+        func ends(_ p: String) -> Bool { let p = Array(p.unicodeScalars); return name.count >= p.count && Array(name[(name.count - p.count)...]) == p }
+        func holds(_ p: String) -> Bool {
+            let p = Array(p.unicodeScalars)
+            guard name.count >= p.count else { return false }
+            return (0...(name.count - p.count)).contains { i in name[i..<(i + p.count)].elementsEqual(p) }
+        }
+        if starts("最高人民法院") || starts("最高人民检察院") || starts("最高人民檢察院") || holds("解释") || holds("解釋") {
             return .judicialInterpretation
         }
-        if name.hasSuffix("条例") || name.hasSuffix("條例") { return .regulation }
-        for suffix in ["规定", "規定", "办法", "辦法", "细则", "細則", "规则", "規則"] where name.hasSuffix(suffix) {
-            return .rules
-        }
-        if name.hasSuffix("法") || name.hasSuffix("法典") { return .law }
+        if ends("条例") || ends("條例") { return .regulation }
+        if ["规定", "規定", "办法", "辦法", "细则", "細則", "规则", "規則"].contains(where: ends) { return .rules }
+        if ends("法") || ends("法典") { return .law }
         return .other
-    }
-}
-
-extension StringProtocol {
-    fileprivate var trimmingSuffixWhitespace: SubSequence {
-        var s = self[...]
-        while let last = s.last, last.isWhitespace { s = s.dropLast() }
-        return s
     }
 }
