@@ -600,14 +600,18 @@ protocol ScoreCollector {
 struct ScoreWindow: ScoreCollector {
     typealias Element = (score: Double, key: UInt64)
     let capacity: Int
+    /// How many entries are held before the best `capacity` are selected.
+    private let limit: Int
     private(set) var entries: [Element] = []
     private(set) var floor: Double
 
-    /// `floor`: a score the caller knows enough entries beat (else −∞).
+    /// `floor`: a score the caller knows enough entries beat (else −∞). A capacity may be
+    /// as large as "every document" (`search -l`).
     init(capacity: Int, floor: Double = -.infinity) {
         self.capacity = max(0, capacity)
         self.floor = floor
-        entries.reserveCapacity(4 * self.capacity)
+        limit = self.capacity > Int.max / 4 ? Int.max : 4 * self.capacity
+        entries.reserveCapacity(min(limit, 1 << 16))
     }
 
     /// Before, in rank order: higher score, then earlier segment and document.
@@ -619,7 +623,7 @@ struct ScoreWindow: ScoreCollector {
     @inline(__always)
     mutating func offer(score: Double, segment: Int, doc: Int, exact: Bool) {
         entries.append((score, UInt64(segment) << 32 | UInt64(doc)))
-        if entries.count == 4 * capacity { keepBest() }
+        if entries.count == limit { keepBest() }
     }
 
     /// Keeps the best `capacity` entries (in no order).

@@ -124,6 +124,20 @@ private let statutes: [(id: String, title: String, text: String)] = [
         }
     }
 
+    /// `search -l` asks for every document (k = Int.max / 4): the window is then every
+    /// document, and rescoring must neither overflow nor lose any (it once trapped).
+    @Test func everyDocumentCanBeAskedFor() throws {
+        let (dir, reader) = try articleIndex(statutes)
+        defer { withExtendedLifetime(dir) {} }
+        let searcher = try Searcher(reader: reader)
+        for _ in 0..<2 {  // the second time the window is collected speculatively
+            let all = try searcher.search("注销登记的债务", k: Int.max / 4, countExact: false)
+            #expect(all.hits.count == all.total)
+            #expect(all.hits.contains { $0.article != nil })
+            #expect(try searcher.search("注销登记的债务", k: 3).hits.map(\.record.docID) == all.hits.prefix(3).map(\.record.docID))
+        }
+    }
+
     @Test func scoreWindowKeepsWhatAHeapKeeps() {
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<200 {
