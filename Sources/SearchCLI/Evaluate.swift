@@ -11,8 +11,9 @@ extension SearchCommand {
             discussion: """
             QUERIES holds QID<TAB>QUERY lines; QRELS holds QID<TAB>DOCID<TAB>GRADE (BEIR) or \
             QID 0 DOCID GRADE (TREC) lines. Documents are matched by DOCID (a collection line's \
-            id, or a file's path relative to its indexed folder). Every judged query counts; \
-            one that finds nothing scores 0.
+            id, or a file's path relative to its indexed folder). Every judged query of QUERIES \
+            counts, and one that finds nothing scores 0; judgements of queries not in QUERIES \
+            are left out (so a subset of the questions can be measured on its own).
             """
         )
 
@@ -80,7 +81,7 @@ extension SearchCommand {
                 asked += 1
             }
             let seconds = Date().timeIntervalSince(started)
-            let (mean, perQueryMetrics) = EvaluationMetrics.mean(rankings: rankings, qrels: judgements, depth: k)
+            let (mean, perQueryMetrics) = EvaluationMetrics.mean(rankings: rankings, qrels: judgements.filter { rankings[$0.key] != nil }, depth: k)
             if perQuery {
                 for qid in perQueryMetrics.keys.sorted() {
                     let m = perQueryMetrics[qid]!

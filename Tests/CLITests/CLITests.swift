@@ -271,6 +271,16 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(out.status == 0)
         #expect(out.stdout.contains("nDCG@10   1.0000"))
         #expect(out.stdout.contains("Recall@100 1.0000"))
+        // A subset of the questions is measured on its own: q2's judgement is left out, not
+        // counted as a question that found nothing (which would halve every figure).
+        dir.write("q1.tsv", "q1\t要不要签劳动合同\n")
+        let subset = try CLI.run(["eval", "--queries", "q1.tsv", "--qrels", "r.tsv"], in: dir.path)
+        #expect(subset.stdout.contains("queries: 1 judged, 1 run"))
+        #expect(subset.stdout.contains("nDCG@10   1.0000"))
+        // A judged question that finds nothing still scores 0.
+        dir.write("q3.tsv", "q1\t要不要签劳动合同\nq2\t量子纠缠\n")
+        let missing = try CLI.run(["eval", "--queries", "q3.tsv", "--qrels", "r.tsv"], in: dir.path)
+        #expect(missing.stdout.contains("nDCG@10   0.5000"))
     }
 }
 
