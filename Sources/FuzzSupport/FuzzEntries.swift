@@ -19,7 +19,11 @@ public enum FuzzEntries {
             try! FileManager.default.createDirectory(atPath: directory + "/docs", withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: directory + "/docs/a.txt", contents: Data("復(fù)工復產，工業園區 PM2.5 100% abc 2020年".utf8))
             _ = FileManager.default.createFile(atPath: directory + "/docs/b.md", contents: Data("# 標題\n经济社会发展 疫情防控 第一条".utf8))
-            _ = FileManager.default.createFile(atPath: directory + "/docs/c.jsonl", contents: Data("{\"_id\":\"x\",\"title\":\"園區\",\"text\":\"工業園區建設\"}\n".utf8))
+            // Articles of laws too, so queries exercise their rescoring.
+            _ = FileManager.default.createFile(atPath: directory + "/docs/c.jsonl", contents: Data(("{\"_id\":\"x\",\"title\":\"園區\",\"text\":\"工業園區建設\"}\n"
+                + "{\"_id\":\"y\",\"title\":\"園區法第一條\",\"text\":\"工業園區復工復產\"}\n"
+                + "{\"_id\":\"z\",\"title\":\"園區法第二條之一\",\"text\":\"園區經濟發展\"}\n"
+                + "{\"_id\":\"w\",\"title\":\"发展条例第 3 条\",\"text\":\"经济社会发展，园区建设\"}\n").utf8))
             // A user dictionary, so the index holds a dictionary file for FuzzIndex to damage.
             try! FileManager.default.createDirectory(atPath: directory + "/index", withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: directory + "/index/dictionary.txt", contents: Data("復工復產\n工業園區\n".utf8))
@@ -78,6 +82,7 @@ public enum FuzzEntries {
         _ = DocumentMetadata.date(in: text)
         _ = DocumentMetadata.documentNumber(in: text)
         _ = try? QueryParser.parse(text)
+        _ = LegalArticle(title: text)
     }
 
     /// The index reader on a damaged file: the first byte picks which file of the index
