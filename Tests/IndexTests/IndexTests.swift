@@ -490,3 +490,28 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(decoded.generation == 7 && decoded.roots == ["/docs"] && decoded.dictionaryFile.isEmpty)
     }
 }
+
+@Suite struct DocumentTitleTests {
+    /// A plain text's title: its first Markdown heading, else its first non-empty line, with
+    /// white space of every kind (ideographic spaces too) trimmed.
+    @Test func headingsAndFirstLines() {
+        let cases: [(String, String)] = [
+            ("# 標題\n正文", "標題"),
+            ("\n\n  \u{3000}第一行\u{3000}\n第二行", "第一行"),
+            ("開頭\n## 小標題\n", "小標題"),  // a heading anywhere in the first 200 lines wins
+            ("#\n###   \n正文", "正文"),  // empty headings are not titles
+            ("\u{00A0}\u{2003}\n\t 甲 \n", "甲"),
+            ("\u{3000}# 全角空格後的標題\n", "全角空格後的標題"),
+            ("", ""),
+            (" \n\t\n", ""),
+        ]
+        for (text, title) in cases {
+            #expect(DocumentSource.title(of: Array(text.utf8)) == title, "\(text.debugDescription)")
+        }
+        // Invalid bytes read as U+FFFD, as String does; a long line is clipped.
+        #expect(DocumentSource.title(of: [0xFF, 0x41, 0x0A]) == "\u{FFFD}A")
+        #expect(DocumentSource.title(of: Array(String(repeating: "長", count: 130).utf8)) == String(repeating: "長", count: 120) + "…")
+        // Past the 200th line no heading is looked for.
+        #expect(DocumentSource.title(of: Array((String(repeating: "\n", count: 200) + "# 太遠").utf8)) == "")
+    }
+}
