@@ -10,6 +10,8 @@ public enum DocumentMetadata {
     /// `date(in:)` given the text's first `headScalars` scalars (or more) already decoded.
     static func date(head: [Unicode.Scalar], text: String) -> String? {
         if let d = dates(in: head.prefix(1500), firstOnly: true).first { return d }
+        // A text of at most 1,500 scalars was its own head: its tail holds no date either.
+        if head.count <= 1500 && head.count < headScalars { return nil }
         return dates(in: Array(text.unicodeScalars.suffix(1500))[...]).last
     }
 

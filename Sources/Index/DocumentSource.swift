@@ -55,7 +55,7 @@ public enum DocumentSource {
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 guard depth < 256, visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
                 guard let names = try? FileSystem.list(path) else { return }
-                for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
+                for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !name.hasPrefix(".") {
                     visit(path == "/" ? "/" + name : path + "/" + name, root: root, depth: depth + 1)
                 }
             } else if (st.st_mode & S_IFMT) == S_IFREG {
@@ -72,7 +72,7 @@ public enum DocumentSource {
             let base = FileSystem.isDirectory(root) ? root : FileSystem.parent(of: root)
             visit(root, root: base, depth: 0)
         }
-        files.sort { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return files
     }
 
