@@ -5,7 +5,9 @@
 #   scripts/bench.sh [CORPUS_DIR…]
 #
 # Default corpora: ../shared/data/corpus-dev/docs, and /tmp/corpus-scale/docs when unpacked
-# (mkdir -p /tmp/corpus-scale && tar -xJf ../shared/data/corpus-scale.tar.xz -C /tmp/corpus-scale).
+# (mkdir -p /tmp/corpus-scale && tar -xJf ../shared/data/corpus-scale.tar.xz -C /tmp/corpus-scale),
+# and /tmp/stard-articles/docs when written (scripts/stard-as-files.sh: STARD's articles, a file
+# each, where article rescoring runs).
 # Queries: the 55 dev queries of ../shared/bench plus the first 300 STARD questions.
 # References (../shared/bench/run-anchors.sh, OR mode): lucene-icu, tantivy-icu, sqlite-trigram
 # (override with ANCHORS=…). Needs: apt-get install -y liblucene8-java libicu4j-java time python3-venv.
@@ -19,6 +21,7 @@ corpora=("$@")
 if [ ${#corpora[@]} -eq 0 ]; then
   corpora=("$shared/data/corpus-dev/docs")
   [ -d /tmp/corpus-scale/docs ] && corpora+=(/tmp/corpus-scale/docs)
+  [ -d /tmp/stard-articles/docs ] && corpora+=(/tmp/stard-articles/docs)
 fi
 swift build -c release --product search >&2
 bin="$root/.build/release/search"
