@@ -7,12 +7,13 @@ public enum DocumentMetadata {
         date(head: Array(text.unicodeScalars.prefix(headScalars)), text: text)
     }
 
-    /// `date(in:)` given the text's first `headScalars` scalars (or more) already decoded.
-    static func date(head: [Unicode.Scalar], text: String) -> String? {
+    /// `date(in:)` given the text's first `headScalars` scalars (or more) already decoded;
+    /// the text itself is made only when its tail must be searched.
+    static func date(head: [Unicode.Scalar], text: @autoclosure () -> String) -> String? {
         if let d = dates(in: head.prefix(1500), firstOnly: true).first { return d }
         // A text of at most 1,500 scalars was its own head: its tail holds no date either.
         if head.count <= 1500 && head.count < headScalars { return nil }
-        return dates(in: Array(text.unicodeScalars.suffix(1500))[...]).last
+        return dates(in: Array(text().unicodeScalars.suffix(1500))[...]).last
     }
 
     static let headScalars = 3000

@@ -203,9 +203,21 @@ public enum DocumentSource {
     /// The record with the date and document number its text states.
     static func withMetadata(_ record: DocumentRecord, _ text: [UInt8]) -> DocumentRecord {
         var r = record
-        let string = String(decoding: text.count > 16_000 ? text.prefix(8_000) + text.suffix(8_000) : text[...], as: UTF8.self)
-        let head = Array(string.unicodeScalars.prefix(DocumentMetadata.headScalars))
-        r.date = DocumentMetadata.date(head: head, text: string) ?? ""
+        let bytes = text.count > 16_000 ? Array(text.prefix(8_000) + text.suffix(8_000)) : text
+        // The head's scalars straight from the bytes (invalid ones read as U+FFFD, as String
+        // does); the whole text becomes a String only when its tail must be searched too.
+        var head: [Unicode.Scalar] = []
+        head.reserveCapacity(min(bytes.count, DocumentMetadata.headScalars))
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        decoding: while head.count < DocumentMetadata.headScalars {
+            switch decoder.decode(&iterator) {
+            case let .scalarValue(scalar): head.append(scalar)
+            case .error: head.append("\u{FFFD}")
+            case .emptyInput: break decoding
+            }
+        }
+        r.date = DocumentMetadata.date(head: head, text: String(decoding: bytes, as: UTF8.self)) ?? ""
         r.docNumber = DocumentMetadata.documentNumber(head: head) ?? ""
         return r
     }
