@@ -40,8 +40,7 @@ extension Searcher {
     /// The law `doc` is an article of (an index into `articleLaws`), or nil; read from its
     /// title once per process.
     func articleLaw(segment s: Int, doc: Int) throws -> Int? {
-        if articleOfDoc.count != reader.segments.count { articleOfDoc = Array(repeating: [], count: reader.segments.count) }
-        if articleOfDoc[s].isEmpty { articleOfDoc[s] = [Int32](repeating: -2, count: reader.segments[s].reader.docCount) }
+        prepareArticleMemo()
         var id = articleOfDoc[s][doc]
         if id == -2 {
             id = -1
@@ -60,6 +59,14 @@ extension Searcher {
         return id >= 0 ? Int(id) : nil
     }
 
+    /// Sizes `articleOfDoc` to the reader's segments, every document not yet read.
+    func prepareArticleMemo() {
+        if articleOfDoc.count != reader.segments.count { articleOfDoc = Array(repeating: [], count: reader.segments.count) }
+        for s in articleOfDoc.indices where articleOfDoc[s].isEmpty {
+            articleOfDoc[s] = [Int32](repeating: -2, count: reader.segments[s].reader.docCount)
+        }
+    }
+
     /// Rescores the articles among `window` (the best documents, in no order) that do not
     /// contain the query: (BM25 + lawEvidenceWeight × mean of the law's best lawEvidenceDepth
     /// scores in the window) × (1 + the law's instrument bonus). Documents that contain the
@@ -70,10 +77,7 @@ extension Searcher {
         -> (entries: [TopK.Entry], rescored: [Int: ArticleRescoring], containmentScale: Double) {
         var lawOf = [Int32](repeating: -1, count: window.count)
         var anyArticle = false
-        if articleOfDoc.count != reader.segments.count { articleOfDoc = Array(repeating: [], count: reader.segments.count) }
-        for s in articleOfDoc.indices where articleOfDoc[s].isEmpty {
-            articleOfDoc[s] = [Int32](repeating: -2, count: reader.segments[s].reader.docCount)
-        }
+        prepareArticleMemo()
         for (i, e) in window.enumerated() where !e.exact {
             var law = articleOfDoc[e.segment][e.doc]
             if law == -2 { law = Int32(try articleLaw(segment: e.segment, doc: e.doc) ?? -1) }
