@@ -433,14 +433,18 @@ public final class Searcher {
         // when such documents reach the page, and only when one of them is an article.
         let constrained = !constraints.isEmpty
         let mayRescore = ranking.rescoresArticles && !constraints.sortByDate && (constrained || exactFound < needed)
-        let window = max(needed, ranking.rescoreWindow)
-        var heap = TopK(capacity: constrained && mayRescore ? window : needed)
+        // A page inside the window is taken from the rescored window. A longer one (`search -l`,
+        // a deep --offset) has its first `window` hits rescored and the rest after them in BM25
+        // order, as Lucene's rescorer does: so every page agrees with every other.
+        let window = ranking.rescoreWindow
+        let pageInWindow = mayRescore && needed <= window
+        var heap = TopK(capacity: constrained && pageInWindow ? window : needed)
         var total = 0
         // After a query that rescored, the next one likely will too (the collection holds
         // articles): collect the window at once and take the page from it, rather than
         // scanning twice. Either way the page, and so the outcome, is the same.
         var speculativeWindow: [TopK.Entry]? = nil
-        if mayRescore && !constrained && lastQueryRescored {
+        if pageInWindow && !constrained && lastQueryRescored {
             let (entries, matched) = bestWindow(capacity: window, accumulators: &accumulators, exact: exact, bonus: bonus)
             speculativeWindow = entries
             total = matched
@@ -469,13 +473,19 @@ public final class Searcher {
         var ranked = heap.sorted()
         var rescored: [Int: ArticleRescoring] = [:]
         var containmentScale = 1.0
+        var rescoredCount = 0  // the first hits, which went through rescoring
         let pageHoldsArticle = try mayRescore && ranked.prefix(needed).contains { try !$0.exact && articleLaw(segment: $0.segment, doc: $0.doc) != nil }
         if mayRescore && !constrained { lastQueryRescored = pageHoldsArticle }
-        if pageHoldsArticle {
+        if pageHoldsArticle && pageInWindow {
             if !constrained {
                 ranked = speculativeWindow ?? bestWindow(capacity: window, accumulators: &accumulators, exact: exact, bonus: bonus).entries
             }
             (ranked, rescored, containmentScale) = try rescoreArticles(ranked, needed: needed, containmentBonus: bonus)
+            rescoredCount = ranked.count
+        } else if pageHoldsArticle {
+            let (first, info, scale) = try rescoreArticles(Array(ranked.prefix(window)), needed: window, containmentBonus: bonus)
+            ranked = first + ranked.dropFirst(window)
+            (rescored, containmentScale, rescoredCount) = (info, scale, first.count)
         } else if ranked.count > needed {
             ranked.removeLast(ranked.count - needed)
         }
@@ -484,7 +494,7 @@ public final class Searcher {
             let record = try reader.segments[e.segment].reader.document(e.doc)
             var hit = Hit(rank: i + 1, score: e.score, exact: e.exact, segment: e.segment, doc: e.doc, record: record)
             hit.article = rescored[i]
-            if e.exact { hit.containmentScale = containmentScale }
+            if e.exact && i < rescoredCount { hit.containmentScale = containmentScale }
             hits.append(hit)
         }
         return SearchResult(query: query, total: total, exactCount: countExact ? exactTotal : nil, hits: hits)

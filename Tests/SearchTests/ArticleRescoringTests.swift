@@ -122,6 +122,21 @@ private let statutes: [(id: String, title: String, text: String)] = [
         for (q, expected) in zip(queries + queries.reversed(), fresh + fresh.reversed()) {
             #expect(try answer(shared, q) == expected, "\(q)")
         }
+        // Pages agree: ten at a time up to the window's end, one long page, and every
+        // document (whose first 500 are the window) list the same documents in the same order.
+        for q in ["商户债务", "注销登记"] {
+            let searcher = try Searcher(reader: reader)
+            let window = searcher.ranking.rescoreWindow
+            var paged: [String] = []
+            for offset in stride(from: 0, to: window, by: 50) {
+                paged += try searcher.search(q, k: 50, offset: offset, countExact: false).hits.map(\.record.docID)
+            }
+            let long = try searcher.search(q, k: window, countExact: false).hits.map(\.record.docID)
+            let all = try searcher.search(q, k: Int.max / 4, countExact: false).hits.map(\.record.docID)
+            #expect(paged == long, "\(q)")
+            #expect(Array(all.prefix(window)) == long, "\(q)")
+            #expect(all.count > window)
+        }
     }
 
     /// `search -l` asks for every document (k = Int.max / 4): the window is then every
