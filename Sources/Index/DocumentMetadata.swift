@@ -11,8 +11,9 @@ public enum DocumentMetadata {
     /// the text itself is made only when its tail must be searched.
     static func date(head: [Unicode.Scalar], text: @autoclosure () -> String) -> String? {
         if let d = dates(in: head.prefix(1500), firstOnly: true).first { return d }
-        // A text of at most 1,500 scalars was its own head: its tail holds no date either.
-        if head.count <= 1500 && head.count < headScalars { return nil }
+        // A head of at most 1,500 scalars is the whole text (heads run to `headScalars`): its
+        // tail was just searched.
+        if head.count <= 1500 { return nil }
         return dates(in: Array(text().unicodeScalars.suffix(1500))[...]).last
     }
 

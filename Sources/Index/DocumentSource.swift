@@ -117,7 +117,7 @@ public enum DocumentSource {
             var bytes = text[i..<end].makeIterator()
             guard case let .scalarValue(scalar) = decoder.decode(&bytes) else { return "\u{FFFD}" }
             guard CharacterSet.whitespacesAndNewlines.contains(scalar) else { return scalar }
-            i += String(scalar).utf8.count
+            i += UTF8.width(scalar)
         }
         return nil
     }

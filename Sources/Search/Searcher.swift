@@ -647,16 +647,10 @@ struct ScoreWindow: ScoreCollector {
     /// The kept entries, in no order; `exact` tells which documents contain the query.
     mutating func kept(exact: [[Bool]]) -> [TopK.Entry] {
         keepBest()
-        var result: [TopK.Entry] = []
-        result.reserveCapacity(entries.count)
-        for e in entries {
+        return entries.map { e in
             let s = Int(e.key >> 32), d = Int(e.key & 0xFFFF_FFFF)
-            result.append(TopK.Entry(score: e.score, segment: s, doc: d, exact: false))
+            return TopK.Entry(score: e.score, segment: s, doc: d, exact: !exact[s].isEmpty && exact[s][d])
         }
-        for i in result.indices where !exact[result[i].segment].isEmpty {
-            result[i].exact = exact[result[i].segment][result[i].doc]
-        }
-        return result
     }
 }
 
