@@ -88,6 +88,8 @@ public final class IndexWriter {
     public private(set) var parsedDictionary: UserDictionary? = nil
     /// When the dictionary's words changed: how many there were and are (the index is rebuilt).
     public private(set) var dictionaryChange: (old: Int, new: Int)? = nil
+    /// When the index's segments were written in an older format: that format (the index is rebuilt).
+    public private(set) var outdatedFormat: UInt32? = nil
     /// The dictionary fields of the next commit, and whether its file must be written.
     private var nextDictionary: (file: String, source: String, hash: UInt64)
     private var dictionaryToWrite: UserDictionary? = nil
@@ -133,6 +135,12 @@ public final class IndexWriter {
                 nextDictionary = (new == nil ? "" : "dict_\(recorded.generation + 1).dic", source, hash)
                 dictionaryToWrite = new
             }
+        }
+        // Segments of an older format cannot be read or merged: rebuild from the documents.
+        if !rebuilding, let old = recorded.segments.lazy.compactMap({
+            OutdatedIndexError.version(ofFileAt: directory + "/" + $0.fileName) }).first(where: { $0 < SegmentLayout.version }) {
+            outdatedFormat = old
+            rebuilding = true
         }
         self.rebuilding = rebuilding
         if rebuilding {
@@ -550,28 +558,29 @@ enum SegmentMerger {
         guard next > 0 else { return nil }
 
         // The merged dictionary (k-way merge of the sorted term lists): for each distinct
-        // term, which inputs hold it, and its postings bytes.
-        var holders: [(segment: Int32, ordinal: Int32)] = []
+        // term, its bytes, which inputs hold it and where, and its postings bytes.
+        var holders: [(segment: Int32, location: SegmentReader.TermLocation)] = []
         var termStarts: [Int] = [0]
         var termWeights: [Int] = []
-        var cursors = [Int](repeating: 0, count: views.count)
+        var mergedTerms: [UInt8] = []
+        var mergedTermEnds: [Int] = [0]
+        var enumerators = try views.map { try $0.reader.terms() }
+        var live = try enumerators.indices.map { try enumerators[$0].next() }
         while true {
-            var smallest: UnsafeRawBufferPointer? = nil
-            for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
-                let t = try view.reader.termBytes(cursors[k])
-                if smallest == nil || SegmentReader.compare(t, smallest!) < 0 { smallest = t }
+            var smallest = -1
+            for k in enumerators.indices where live[k] {
+                if smallest < 0 || enumerators[k].term.lexicographicallyPrecedes(enumerators[smallest].term) { smallest = k }
             }
-            guard let term = smallest else { break }
+            guard smallest >= 0 else { break }
+            let start = mergedTerms.count
+            mergedTerms.append(contentsOf: enumerators[smallest].term)
             var weight = 0
-            var matched: [Int] = []
-            for (k, view) in views.enumerated() where cursors[k] < view.reader.termCount {
-                if SegmentReader.compare(try view.reader.termBytes(cursors[k]), term) == 0 { matched.append(k) }
+            for k in enumerators.indices where live[k] && enumerators[k].term.elementsEqual(mergedTerms[start...]) {
+                holders.append((Int32(k), enumerators[k].location))
+                weight += enumerators[k].location.length
+                live[k] = try enumerators[k].next()
             }
-            for k in matched {
-                holders.append((Int32(k), Int32(cursors[k])))
-                weight += views[k].reader.postingsSize(cursors[k])
-                cursors[k] += 1
-            }
+            mergedTermEnds.append(mergedTerms.count)
             termStarts.append(holders.count)
             termWeights.append(weight)
         }
@@ -595,8 +604,8 @@ enum SegmentMerger {
             var error: Error?
         }
         let lengths = encoder.documentLengths
-        nonisolated(unsafe) let inputs = views
-        let maps = docMaps, holdersOf = holders, starts = termStarts
+        let inputs = views
+        let maps = docMaps, holdersOf = holders, starts = termStarts, termBytes = mergedTerms, termEnds = mergedTermEnds
         let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
         let file = try FileSink(path: directory + "/" + entry.fileName)
         var firstPart = 0
@@ -609,11 +618,10 @@ enum SegmentMerger {
                 do {
                     var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
                     for t in range {
-                        let first = holdersOf[starts[t]]
-                        part.beginTerm(try inputs[Int(first.segment)].reader.termBytes(Int(first.ordinal)))
+                        part.beginTerm(termBytes[termEnds[t]..<termEnds[t + 1]])
                         for h in starts[t]..<starts[t + 1] {
-                            let (k, ordinal) = (Int(holdersOf[h].segment), Int(holdersOf[h].ordinal))
-                            var postings = try inputs[k].reader.postings(ordinal)
+                            let k = Int(holdersOf[h].segment)
+                            var postings = try inputs[k].reader.postings(at: holdersOf[h].location)
                             while try postings.next() {
                                 let mapped = maps[k][postings.doc]
                                 guard mapped >= 0 else { continue }

@@ -9,37 +9,30 @@ import IndexFormat
 /// contents.
 public enum SegmentLayout {
     static let kind = "SEGM"
-    static let sectionCount = 8
+    /// Version 2 replaced the flat term dictionary (every term's bytes, a u32 and a u64
+    /// offset) with front-coded blocks, and per-term checksums of short postings with one
+    /// per block: a fifth smaller index.
+    static let version: UInt32 = 2
+    static let sectionCount = 6
     /// Section starts, term count, doc count, sum of lengths, CRC of doc lengths, CRC of the toc.
     static let tocSize = sectionCount * 8 + 4 + 4 + 8 + 4 + 4
     static let skipEntrySize = 20
-    /// Terms per checksummed block of the term dictionary.
-    static let termBlockSize = 64
+    /// Terms per block of the term dictionary: a lookup binary-searches the blocks' first
+    /// terms, then walks one block.
+    static let termBlockSize = 32
+    /// Per block: u32 offset of its entries · u64 offset of its first term's postings ·
+    /// u32 CRC of its entries and these 12 bytes · u32 CRC of its short postings' CRCs.
+    static let blockIndexEntrySize = 20
+    /// Postings of at least this many bytes (as stored) begin with their own CRC-32; shorter
+    /// ones are checked together, a dictionary block's at a time, which saves four bytes on
+    /// each of the rare terms that make up most of a dictionary.
+    static let ownChecksumThreshold = 512
 
-    /// CRC-32 of one block of the term dictionary: its terms' bytes, then its entries of the
-    /// term offsets (one more than its terms) and of the postings offsets (likewise).
-    static func termBlockChecksum(block: Int, termCount: Int, termBytes: UnsafeRawBufferPointer,
-                                  termOffsets: UnsafeRawBufferPointer, postingsOffsets: UnsafeRawBufferPointer) -> UInt32? {
-        let first = block * termBlockSize
-        let last = min(termCount, first + termBlockSize)  // exclusive; offsets go one further
-        guard (last + 1) * 4 <= termOffsets.count, (last + 1) * 8 <= postingsOffsets.count else { return nil }
-        let bytesStart = Int(UInt32(littleEndian: termOffsets.loadUnaligned(fromByteOffset: first * 4, as: UInt32.self)))
-        let bytesEnd = Int(UInt32(littleEndian: termOffsets.loadUnaligned(fromByteOffset: last * 4, as: UInt32.self)))
-        guard bytesStart <= bytesEnd, bytesEnd <= termBytes.count else { return nil }
-        var crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: termBytes[bytesStart..<bytesEnd]))
-        crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: termOffsets[(first * 4)..<((last + 1) * 4)]), seed: crc)
-        crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: postingsOffsets[(first * 8)..<((last + 1) * 8)]), seed: crc)
-        return crc
-    }
-
-    static func termBlockChecksum(block: Int, termCount: Int, termBytes: [UInt8], termOffsets: [UInt8], postingsOffsets: [UInt8]) -> UInt32 {
-        termBytes.withUnsafeBytes { b in
-            termOffsets.withUnsafeBytes { o in
-                postingsOffsets.withUnsafeBytes { p in
-                    termBlockChecksum(block: block, termCount: termCount, termBytes: b, termOffsets: o, postingsOffsets: p)!
-                }
-            }
-        }
+    /// Folds one term's postings CRC into its block's check of short postings: the CRC-32
+    /// of the little-endian CRCs of the block's short postings, in term order.
+    @inline(__always)
+    static func chainChecksum(_ termChecksum: UInt32, into running: UInt32) -> UInt32 {
+        withUnsafeBytes(of: termChecksum.littleEndian) { CRC32.checksum($0, seed: running) }
     }
 
     /// First byte of a character-count term: byte 0x01 then one character, counting the
@@ -59,6 +52,17 @@ public enum SegmentLayout {
         }
         return true
     }
+
+    /// `hasPositions` for a term of `length` bytes whose first (up to) eight bytes are packed
+    /// little-endian in `head`: a term of more than eight bytes has at least three characters.
+    @inline(__always)
+    static func hasPositions(head: UInt64, length: Int) -> Bool {
+        guard length <= 8, length > 0 else { return length == 0 }
+        if UInt8(truncatingIfNeeded: head) == characterCountPrefix { return false }
+        var scalars = 0
+        for i in 0..<length where UInt8(truncatingIfNeeded: head >> UInt64(8 * i)) & 0xC0 != 0x80 { scalars += 1 }
+        return scalars <= 2
+    }
 }
 
 /// Writes a segment: terms must arrive in strictly increasing byte order, each term's
@@ -66,10 +70,12 @@ public enum SegmentLayout {
 struct SegmentEncoder {
     /// The file image; postings are written straight into it after the header.
     private var image: ByteWriter
+    // The dictionary, kept flat until `appendSections` writes it as blocks: every term's
+    // bytes, their u32 offsets, u64 postings offsets, and the CRC of each term's postings.
     private var termBytes = ByteWriter()
     private var termOffsets = ByteWriter()
     private var postingsOffsets = ByteWriter()
-    private var termBlockChecksums = ByteWriter()
+    private var postingsChecksums: [UInt32] = []
     private var docRecords = ByteWriter()
     private var docOffsets = ByteWriter()
     private var docLengths = ByteWriter()
@@ -95,7 +101,7 @@ struct SegmentEncoder {
     /// `capacity`: the expected size of the postings (a merge knows it), so the image
     /// does not grow by doubling past it.
     init(capacity: Int = 1 << 20) {
-        image = FileEnvelope.begin(kind: SegmentLayout.kind, capacity: capacity)
+        image = FileEnvelope.begin(kind: SegmentLayout.kind, version: SegmentLayout.version, capacity: capacity)
         termOffsets.u32(0)
     }
 
@@ -129,6 +135,7 @@ struct SegmentEncoder {
                 postingsOffsets.u64(postingsBase + UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
             }
         }
+        postingsChecksums.append(contentsOf: part.postingsChecksums)
         termCount += part.termCount
     }
 
@@ -244,15 +251,22 @@ struct SegmentEncoder {
             }
         }
         postingsOffsets.u64(UInt64(streamedBytes + image.count - FileEnvelope.headerSize))
-        // A checksum of the term's postings, checked the first time a query opens them.
+        // A checksum of the term's postings, checked the first time a query opens them: in
+        // front of long postings, in the dictionary block for short ones.
+        let bodyLength = ByteWriter.varintSize(UInt64(df)) + ByteWriter.varintSize(UInt64(docStream.count))
+            + skips.count + docStream.count + positionStream.count
+        let ownChecksum = bodyLength + 4 >= SegmentLayout.ownChecksumThreshold
         let checksumAt = image.count
-        image.u32(0)
+        if ownChecksum { image.u32(0) }
+        let bodyStart = image.count
         image.varint(df)
         image.varint(docStream.count)
         image.append(skips.bytes)
         image.append(docStream.bytes)
         image.append(positionStream.bytes)
-        image.patchU32(image.checksum(from: checksumAt + 4), at: checksumAt)
+        let checksum = image.checksum(from: bodyStart)
+        if ownChecksum { image.patchU32(checksum, at: checksumAt) }
+        postingsChecksums.append(checksum)
         termOffsets.u32(UInt32(termBytes.count))
         termCount += 1
     }
@@ -283,25 +297,65 @@ struct SegmentEncoder {
         try FileEnvelope.finish(file)
     }
 
+    /// The term dictionary as stored: blocks of `termBlockSize` terms, each entry
+    /// `varint shared · varint suffix length · suffix · varint postings length` (shared: the
+    /// bytes it has in common with the term before it in the block, 0 for the first), and
+    /// the block index (`blockIndexEntrySize` bytes a block).
+    private func encodeDictionary() -> (blocks: ByteWriter, index: ByteWriter) {
+        var blocks = ByteWriter(capacity: termBytes.count / 2 + termCount * 3)
+        var index = ByteWriter(capacity: (termCount / SegmentLayout.termBlockSize + 1) * SegmentLayout.blockIndexEntrySize)
+        termBytes.bytes.withUnsafeBytes { bytes in
+            termOffsets.bytes.withUnsafeBytes { offsets in
+                postingsOffsets.bytes.withUnsafeBytes { postings in
+                    func termStart(_ t: Int) -> Int { Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))) }
+                    func postingsStart(_ t: Int) -> UInt64 { UInt64(littleEndian: postings.loadUnaligned(fromByteOffset: t * 8, as: UInt64.self)) }
+                    var first = 0
+                    while first < termCount {
+                        let last = min(termCount, first + SegmentLayout.termBlockSize)
+                        let blockStart = blocks.count
+                        var shortChecksums: UInt32 = 0
+                        for t in first..<last {
+                            let s = termStart(t), e = termStart(t + 1)
+                            var shared = 0
+                            if t > first {
+                                let p = termStart(t - 1)
+                                while shared < e - s, shared < s - p, bytes[p + shared] == bytes[s + shared] { shared += 1 }
+                            }
+                            blocks.varint(shared)
+                            blocks.varint(e - s - shared)
+                            blocks.bytes.append(contentsOf: bytes[(s + shared)..<e])
+                            let length = Int(postingsStart(t + 1) - postingsStart(t))
+                            blocks.varint(length)
+                            if length < SegmentLayout.ownChecksumThreshold {
+                                shortChecksums = SegmentLayout.chainChecksum(postingsChecksums[t], into: shortChecksums)
+                            }
+                        }
+                        let entryStart = index.count
+                        index.u32(UInt32(blockStart))
+                        index.u64(postingsStart(first))
+                        var crc = blocks.checksum(from: blockStart)
+                        index.bytes.withUnsafeBytes { crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[entryStart...]), seed: crc) }
+                        index.u32(crc)
+                        index.u32(shortChecksums)
+                        first = last
+                    }
+                }
+            }
+        }
+        return (blocks, index)
+    }
+
     /// Appends everything after the postings: the dictionary, documents, lengths and the
     /// table of contents (whose offsets count the bytes streamed before `out`).
     private mutating func appendSections(to out: inout ByteWriter) {
         let base = streamedBytes
         docOffsets.u64(UInt64(docRecords.count))
         postingsOffsets.u64(UInt64(base + out.count - FileEnvelope.headerSize))
-        // Checksums of the term dictionary, a block of terms at a time: a lookup verifies
-        // only the blocks its binary search touches.
-        var block = 0
-        while block * SegmentLayout.termBlockSize < termCount {
-            termBlockChecksums.u32(SegmentLayout.termBlockChecksum(
-                block: block, termCount: termCount, termBytes: termBytes.bytes,
-                termOffsets: termOffsets.bytes, postingsOffsets: postingsOffsets.bytes))
-            block += 1
-        }
+        let (termBlocks, blockIndex) = encodeDictionary()
         var starts: [UInt64] = [UInt64(FileEnvelope.headerSize)]
-        out.bytes.reserveCapacity(out.count + termBytes.count + termOffsets.count + postingsOffsets.count
-                                  + termBlockChecksums.count + docRecords.count + docOffsets.count + docLengths.count + 1024)
-        for section in [termBytes, termOffsets, postingsOffsets, termBlockChecksums, docRecords, docOffsets, docLengths] {
+        out.bytes.reserveCapacity(out.count + termBlocks.count + blockIndex.count
+                                  + docRecords.count + docOffsets.count + docLengths.count + 1024)
+        for section in [termBlocks, blockIndex, docRecords, docOffsets, docLengths] {
             starts.append(UInt64(base + out.count))
             out.append(section.bytes)
         }
@@ -317,9 +371,10 @@ struct SegmentEncoder {
 
 /// Reads a memory-mapped segment. Opening checks the envelope and the table of contents
 /// (and its checksum); every other part is checked against its own checksum the first time
-/// it is read — a block of the term dictionary, a term's postings, a document record, the
-/// document lengths — so damage is reported as `CorruptIndexError` by the query that meets
-/// it, while opening stays independent of the index's size. All reads are bounds-checked.
+/// it is read — a block of the term dictionary, a term's postings (or a block's short
+/// postings together), a document record, the document lengths — so damage is reported as
+/// `CorruptIndexError` by the query that meets it, while opening stays independent of the
+/// index's size. All reads are bounds-checked.
 public final class SegmentReader: @unchecked Sendable {
     public let name: String
     let file: MappedFile
@@ -327,14 +382,13 @@ public final class SegmentReader: @unchecked Sendable {
     public let docCount: Int
     public let sumLength: UInt64
     private let postingsStart: Int
-    private let termBytesStart: Int
-    private let termOffsetsStart: Int
-    private let postingsOffsetsStart: Int
-    private let termBlockChecksumsStart: Int
+    private let termBlocksStart: Int
+    private let blockIndexStart: Int
     private let docRecordsStart: Int
     private let docOffsetsStart: Int
     private let docLengthsStart: Int
     private let docLengthsChecksum: UInt32
+    private let blockCount: Int
     private let verified: VerifiedParts
 
     /// Which parts have been checked already. Bits only ever go from 0 to 1 and a reader
@@ -342,36 +396,35 @@ public final class SegmentReader: @unchecked Sendable {
     /// touch them on every step of a binary search); atomic because merges and parallel
     /// batches read one segment from several threads.
     final class VerifiedParts: @unchecked Sendable {
-        enum Part { case termBlock, term }
-        private let termBlocks: UnsafeMutablePointer<Atomic<UInt64>>
-        private let terms: UnsafeMutablePointer<Atomic<UInt64>>
-        private let termBlockWords: Int
-        private let termWords: Int
+        enum Part { case termBlock, shortPostings, term }
+        /// One bitset: dictionary blocks, then blocks' short postings, then terms.
+        private let words: UnsafeMutablePointer<Atomic<UInt64>>
+        private let wordCount: Int
+        private let blockCount: Int
+        private let termCount: Int
         private let lengthsLock = NSLock()
         private var lengths = false
 
-        init(termCount: Int) {
-            termBlockWords = (termCount / SegmentLayout.termBlockSize + 64) / 64
-            termWords = (termCount + 63) / 64 + 1
-            termBlocks = .allocate(capacity: termBlockWords)
-            for i in 0..<termBlockWords { (termBlocks + i).initialize(to: Atomic(0)) }
-            terms = .allocate(capacity: termWords)
-            for i in 0..<termWords { (terms + i).initialize(to: Atomic(0)) }
+        init(blockCount: Int, termCount: Int) {
+            self.blockCount = blockCount
+            self.termCount = termCount
+            wordCount = (2 * blockCount + termCount) / 64 + 1
+            words = .allocate(capacity: wordCount)
+            for i in 0..<wordCount { (words + i).initialize(to: Atomic(0)) }
         }
 
         deinit {
-            termBlocks.deinitialize(count: termBlockWords)
-            termBlocks.deallocate()
-            terms.deinitialize(count: termWords)
-            terms.deallocate()
+            words.deinitialize(count: wordCount)
+            words.deallocate()
         }
 
         /// Runs `check` unless part `index` is already marked; marks it when it passes.
         @inline(__always)
         func once(_ part: Part, _ index: Int, _ check: () throws -> Void) throws {
-            let words = part == .term ? terms : termBlocks
-            let word = index >> 6, mask = UInt64(1) << UInt64(index & 63)
-            precondition(word < (part == .term ? termWords : termBlockWords))
+            let limit = part == .term ? termCount : blockCount
+            precondition(index >= 0 && index < limit)
+            let bit = index + (part == .termBlock ? 0 : part == .shortPostings ? blockCount : 2 * blockCount)
+            let word = bit >> 6, mask = UInt64(1) << UInt64(bit & 63)
             if words[word].load(ordering: .relaxed) & mask != 0 { return }
             try check()
             words[word].bitwiseOr(mask, ordering: .relaxed)
@@ -387,7 +440,8 @@ public final class SegmentReader: @unchecked Sendable {
     public init(path: String, name: String, verifyChecksum: Bool = false) throws {
         self.name = name
         file = try MappedFile(path: path)
-        let body = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, name: name, verifyChecksum: verifyChecksum)
+        let body = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, version: SegmentLayout.version,
+                                         name: name, verifyChecksum: verifyChecksum)
         guard body.count >= SegmentLayout.tocSize else { throw CorruptIndexError(file: name, reason: "no table of contents") }
         let tocStart = body.upperBound - SegmentLayout.tocSize
         let tocBytes = UnsafeRawBufferPointer(rebasing: file.bytes[tocStart..<(body.upperBound - 4)])
@@ -405,17 +459,15 @@ public final class SegmentReader: @unchecked Sendable {
         guard starts[0] == body.lowerBound, zip(starts, ends).allSatisfy({ $0 <= $1 }) else {
             throw CorruptIndexError(file: name, reason: "table of contents out of order")
         }
-        let termBlocks = (termCount + SegmentLayout.termBlockSize - 1) / SegmentLayout.termBlockSize
-        guard ends[2] - starts[2] == (termCount + 1) * 4,
-              ends[3] - starts[3] == (termCount + 1) * 8,
-              ends[4] - starts[4] == termBlocks * 4,
-              ends[6] - starts[6] == (docCount + 1) * 8,
-              ends[7] - starts[7] == docCount * 4 else {
+        blockCount = (termCount + SegmentLayout.termBlockSize - 1) / SegmentLayout.termBlockSize
+        guard ends[2] - starts[2] == blockCount * SegmentLayout.blockIndexEntrySize,
+              ends[4] - starts[4] == (docCount + 1) * 8,
+              ends[5] - starts[5] == docCount * 4 else {
             throw CorruptIndexError(file: name, reason: "section sizes disagree with the counts")
         }
-        (postingsStart, termBytesStart, termOffsetsStart, postingsOffsetsStart) = (starts[0], starts[1], starts[2], starts[3])
-        (termBlockChecksumsStart, docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[4], starts[5], starts[6], starts[7])
-        verified = VerifiedParts(termCount: termCount)
+        (postingsStart, termBlocksStart, blockIndexStart) = (starts[0], starts[1], starts[2])
+        (docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[3], starts[4], starts[5])
+        verified = VerifiedParts(blockCount: blockCount, termCount: termCount)
         mappedBytes = file.bytes
     }
 
@@ -428,28 +480,67 @@ public final class SegmentReader: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: mappedBytes[start..<end])
     }
 
-    /// Checks the dictionary block holding term `ordinal` (once per segment).
-    private func verifyTermBlock(of ordinal: Int) throws {
-        let block = ordinal / SegmentLayout.termBlockSize
-        try verified.once(.termBlock, block) {
-            let stored = try reader.u32(at: termBlockChecksumsStart + block * 4)
-            let actual = SegmentLayout.termBlockChecksum(
-                block: block, termCount: termCount, termBytes: section(termBytesStart, termOffsetsStart),
-                termOffsets: section(termOffsetsStart, postingsOffsetsStart),
-                postingsOffsets: section(postingsOffsetsStart, termBlockChecksumsStart))
-            guard actual == stored else { throw reader.corrupt("term dictionary checksum mismatch (terms \(block * SegmentLayout.termBlockSize)…)") }
-        }
+    /// Where a term's postings lie in the file, and whether they hold positions.
+    public struct TermLocation: Sendable {
+        public let ordinal: Int
+        /// Absolute file offset and length of the postings as stored (with their CRC when long).
+        let start: Int
+        public let length: Int
+        let hasPositions: Bool
     }
 
-    /// The bytes of term `ordinal`, valid while this reader is alive.
-    public func termBytes(_ ordinal: Int) throws -> UnsafeRawBufferPointer {
-        guard ordinal >= 0, ordinal < termCount else { throw reader.corrupt("term \(ordinal) out of range") }
-        try verifyTermBlock(of: ordinal)
+    /// A walker over dictionary block `b`, checked against its CRC the first time.
+    private func block(_ b: Int) throws -> TermBlockWalker {
         let r = reader
-        let s = Int(try r.u32(at: termOffsetsStart + ordinal * 4))
-        let e = Int(try r.u32(at: termOffsetsStart + (ordinal + 1) * 4))
-        guard s <= e, termBytesStart + e <= termOffsetsStart else { throw r.corrupt("term \(ordinal) out of bounds") }
-        return UnsafeRawBufferPointer(rebasing: mappedBytes[(termBytesStart + s)..<(termBytesStart + e)])
+        let entry = blockIndexStart + b * SegmentLayout.blockIndexEntrySize
+        let s = Int(try r.u32(at: entry))
+        let e = b + 1 < blockCount ? Int(try r.u32(at: entry + SegmentLayout.blockIndexEntrySize)) : blockIndexStart - termBlocksStart
+        guard s <= e, termBlocksStart + e <= blockIndexStart else { throw r.corrupt("dictionary block \(b) out of bounds") }
+        let bytes = section(termBlocksStart + s, termBlocksStart + e)
+        try verified.once(.termBlock, b) {
+            let crc = CRC32.checksum(section(entry, entry + 12), seed: CRC32.checksum(bytes))
+            guard crc == (try r.u32(at: entry + 12)) else {
+                throw r.corrupt("term dictionary checksum mismatch (terms \(b * SegmentLayout.termBlockSize)…)")
+            }
+        }
+        let base = try r.offset(at: entry + 4, limit: termBlocksStart - postingsStart)
+        let first = b * SegmentLayout.termBlockSize
+        return TermBlockWalker(bytes: bytes, file: name, firstOrdinal: first, count: min(SegmentLayout.termBlockSize, termCount - first),
+                               postingsStart: postingsStart + base, postingsLimit: termBlocksStart)
+    }
+
+    /// The first term not less than `key` (`termCount` when there is none): its ordinal,
+    /// and its postings when it equals `key`.
+    private func seek(_ key: UnsafeRawBufferPointer) throws -> (ordinal: Int, found: TermLocation?) {
+        // The last block whose first term is not greater than the key holds the answer,
+        // unless every term of it is smaller: then it is the next block's first.
+        var lo = 0, hi = blockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            var w = try block(mid)
+            guard try w.next() else { throw reader.corrupt("dictionary block \(mid) is empty") }
+            if Self.compare(w.suffix, key) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return (0, nil) }
+        var w = try block(lo - 1)
+        // `matched`: bytes the current term has in common with the key. A term sharing more
+        // than that with its predecessor (which was below the key) is below it too; one
+        // sharing less is above it; one sharing exactly that is compared on its suffix.
+        var matched = 0
+        while try w.next() {
+            if w.shared > matched { continue }
+            if w.shared < matched { return (w.ordinal, nil) }
+            let suffix = w.suffix
+            var i = 0
+            while i < suffix.count, matched + i < key.count, suffix[i] == key[matched + i] { i += 1 }
+            matched += i
+            if i == suffix.count {
+                if matched == key.count { return (w.ordinal, w.location) }
+                continue  // the term is a prefix of the key
+            }
+            if matched == key.count || suffix[i] > key[matched] { return (w.ordinal, nil) }
+        }
+        return (w.firstOrdinal + w.count, nil)
     }
 
     /// Lexicographic compare of raw bytes.
@@ -462,57 +553,136 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The first term ordinal whose bytes are not less than `key`.
     public func lowerBound(_ key: UnsafeRawBufferPointer) throws -> Int {
-        var lo = 0, hi = termCount
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if Self.compare(try termBytes(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        try seek(key).ordinal
     }
 
     public func lookup(_ term: [UInt8]) throws -> Int? {
-        try term.withUnsafeBytes { key in
-            let i = try lowerBound(key)
-            guard i < termCount else { return nil }
-            return Self.compare(try termBytes(i), key) == 0 ? i : nil
+        try location(of: term)?.ordinal
+    }
+
+    /// The postings of `term`, nil when the segment does not hold it.
+    public func location(of term: [UInt8]) throws -> TermLocation? {
+        try term.withUnsafeBytes { try seek($0).found }
+    }
+
+    /// The postings of term `ordinal`.
+    public func location(_ ordinal: Int) throws -> TermLocation {
+        guard ordinal >= 0, ordinal < termCount else { throw reader.corrupt("term \(ordinal) out of range") }
+        var w = try block(ordinal / SegmentLayout.termBlockSize)
+        while try w.next() {
+            if w.ordinal == ordinal { return w.location }
+        }
+        throw reader.corrupt("dictionary block \(ordinal / SegmentLayout.termBlockSize) is short")
+    }
+
+    /// The bytes of term `ordinal`.
+    public func termBytes(_ ordinal: Int) throws -> [UInt8] {
+        guard ordinal >= 0, ordinal < termCount else { throw reader.corrupt("term \(ordinal) out of range") }
+        var terms = try self.terms(from: ordinal)
+        guard try terms.next() else { throw reader.corrupt("term \(ordinal) missing") }
+        return terms.term
+    }
+
+    /// The terms in order from ordinal `start`, with their bytes and postings.
+    public func terms(from start: Int = 0) throws -> TermEnumerator {
+        TermEnumerator(segment: self, start: start)
+    }
+
+    /// Walks the dictionary in order; each term's bytes are rebuilt from the shared prefixes.
+    public struct TermEnumerator {
+        let segment: SegmentReader
+        private var walker: TermBlockWalker? = nil
+        private var nextBlock: Int
+        private let start: Int
+        /// The current term's bytes and postings (valid after `next()` returned true).
+        public private(set) var term: [UInt8] = []
+        public private(set) var location = TermLocation(ordinal: -1, start: 0, length: 0, hasPositions: false)
+
+        init(segment: SegmentReader, start: Int) {
+            self.segment = segment
+            self.start = max(0, start)
+            nextBlock = self.start / SegmentLayout.termBlockSize
+        }
+
+        public mutating func next() throws -> Bool {
+            while true {
+                if walker == nil {
+                    guard nextBlock < segment.blockCount else { return false }
+                    walker = try segment.block(nextBlock)
+                    nextBlock += 1
+                    term.removeAll(keepingCapacity: true)
+                }
+                guard try walker!.next() else {
+                    walker = nil
+                    continue
+                }
+                term.removeSubrange(walker!.shared...)
+                term.append(contentsOf: walker!.suffix)
+                if walker!.ordinal >= start {
+                    location = walker!.location
+                    return true
+                }
+            }
         }
     }
 
     /// Ordinals of every term that starts with `prefix`.
     public func terms(withPrefix prefix: [UInt8]) throws -> Range<Int> {
-        try prefix.withUnsafeBytes { key in
-            let first = try lowerBound(key)
-            var last = first
-            while last < termCount {
-                let t = try termBytes(last)
-                guard t.count >= key.count, Self.compare(UnsafeRawBufferPointer(rebasing: t[0..<key.count]), key) == 0 else { break }
-                last += 1
-            }
-            return first..<last
+        var first = 0, last = 0
+        try forEachTerm(withPrefix: prefix) { term, location in
+            if last == 0 { first = location.ordinal }
+            last = location.ordinal + 1
         }
+        return first..<max(first, last)
     }
 
-    /// Bytes of term `ordinal`'s postings (to share merge work out evenly; not checked).
-    func postingsSize(_ ordinal: Int) -> Int {
-        let r = reader
-        guard let s = try? r.offset(at: postingsOffsetsStart + ordinal * 8, limit: file.count),
-              let e = try? r.offset(at: postingsOffsetsStart + (ordinal + 1) * 8, limit: file.count) else { return 0 }
-        return max(0, e - s)
+    /// Calls `body` with each term that starts with `prefix`, in order.
+    public func forEachTerm(withPrefix prefix: [UInt8], _ body: (UnsafeRawBufferPointer, TermLocation) throws -> Void) throws {
+        let first = try prefix.withUnsafeBytes { try lowerBound($0) }
+        var terms = try self.terms(from: first)
+        while try terms.next() {
+            guard terms.term.starts(with: prefix) else { break }
+            try terms.term.withUnsafeBytes { try body($0, terms.location) }
+        }
     }
 
     public func postings(_ ordinal: Int) throws -> PostingsCursor {
-        let term = try termBytes(ordinal)  // checks the ordinal and its dictionary block
+        try postings(at: location(ordinal))
+    }
+
+    public func postings(at location: TermLocation) throws -> PostingsCursor {
         let r = reader
-        let s = try r.offset(at: postingsOffsetsStart + ordinal * 8, limit: file.count)
-        let e = try r.offset(at: postingsOffsetsStart + (ordinal + 1) * 8, limit: file.count)
-        guard s + 4 < e, postingsStart + e <= termBytesStart else { throw r.corrupt("postings of term \(ordinal) out of bounds") }
-        let slice = UnsafeRawBufferPointer(rebasing: mappedBytes[(postingsStart + s + 4)..<(postingsStart + e)])
-        try verified.once(.term, ordinal) {
-            guard try r.u32(at: postingsStart + s) == CRC32.checksum(slice) else {
-                throw r.corrupt("postings checksum mismatch (term \(ordinal))")
+        guard location.length > 0, location.start >= postingsStart, location.start + location.length <= termBlocksStart else {
+            throw r.corrupt("postings of term \(location.ordinal) out of bounds")
+        }
+        var slice = section(location.start, location.start + location.length)
+        if location.length >= SegmentLayout.ownChecksumThreshold {
+            let stored = try r.u32(at: location.start)
+            slice = UnsafeRawBufferPointer(rebasing: slice[4...])
+            let body = slice
+            try verified.once(.term, location.ordinal) {
+                guard stored == CRC32.checksum(body) else { throw r.corrupt("postings checksum mismatch (term \(location.ordinal))") }
+            }
+        } else {
+            try verifyShortPostings(ofBlock: location.ordinal / SegmentLayout.termBlockSize)
+        }
+        return try PostingsCursor(ByteReader(slice, file: name), docCount: docCount, hasPositions: location.hasPositions)
+    }
+
+    /// Checks the short postings of a dictionary block (once per segment).
+    private func verifyShortPostings(ofBlock b: Int) throws {
+        try verified.once(.shortPostings, b) {
+            var w = try block(b)
+            var crc: UInt32 = 0
+            while try w.next() {
+                guard w.postingsLength < SegmentLayout.ownChecksumThreshold else { continue }
+                let bytes = section(w.postingsStart, w.postingsStart + w.postingsLength)
+                crc = SegmentLayout.chainChecksum(CRC32.checksum(bytes), into: crc)
+            }
+            guard crc == (try reader.u32(at: blockIndexStart + b * SegmentLayout.blockIndexEntrySize + 16)) else {
+                throw reader.corrupt("postings checksum mismatch (terms \(b * SegmentLayout.termBlockSize)…)")
             }
         }
-        return try PostingsCursor(ByteReader(slice, file: name), docCount: docCount, hasPositions: SegmentLayout.hasPositions(term))
     }
 
     public func docLength(_ doc: Int) throws -> UInt32 {
@@ -554,7 +724,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Full check: checksum, records, and every postings list decodes, sorted and in range.
     public func verify(path: String) throws {
-        _ = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, name: name, verifyChecksum: true)
+        _ = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, version: SegmentLayout.version, name: name, verifyChecksum: true)
         var previous: [UInt8]? = nil
         var lengthSum: UInt64 = 0
         for doc in 0..<docCount {
@@ -565,19 +735,87 @@ public final class SegmentReader: @unchecked Sendable {
         }
         guard lengthSum == sumLength else { throw reader.corrupt("sum of document lengths disagrees") }
         var positions: [Int32] = []
-        for t in 0..<termCount {
-            let bytes = Array(try termBytes(t))
-            if let previous, !previous.lexicographicallyPrecedes(bytes) { throw reader.corrupt("terms out of order at \(t)") }
-            previous = bytes
-            var cursor = try postings(t)
+        var terms = try self.terms()
+        var seenTerms = 0
+        while try terms.next() {
+            if let previous, !previous.lexicographicallyPrecedes(terms.term) { throw reader.corrupt("terms out of order at \(seenTerms)") }
+            previous = terms.term
+            guard terms.location.hasPositions == SegmentLayout.hasPositions(terms.term) else {
+                throw reader.corrupt("term \(seenTerms) decoded inconsistently")
+            }
+            var cursor = try postings(at: terms.location)
             var seen = 0
             while try cursor.next() {
                 if cursor.hasPositions { try cursor.positions(into: &positions) }
                 seen += 1
             }
-            guard seen == cursor.docFreq else { throw reader.corrupt("term \(t) doc freq disagrees") }
+            guard seen == cursor.docFreq else { throw reader.corrupt("term \(seenTerms) doc freq disagrees") }
             try cursor.checkFullyConsumed()
+            seenTerms += 1
         }
+        guard seenTerms == termCount else { throw reader.corrupt("dictionary holds \(seenTerms) terms, not \(termCount)") }
     }
 }
 
+
+/// Walks the entries of one block of the term dictionary (written by
+/// `SegmentEncoder.encodeDictionary`), keeping what a lookup needs without rebuilding each
+/// term: the bytes it shares with the previous term, its suffix, its first eight bytes
+/// (enough to tell whether it has positions) and where its postings are.
+struct TermBlockWalker {
+    private var reader: ByteReader
+    let firstOrdinal: Int
+    /// Terms in the block.
+    let count: Int
+    private(set) var index = -1
+    private(set) var shared = 0
+    private(set) var suffix = UnsafeRawBufferPointer(start: nil, count: 0)
+    private(set) var termLength = 0
+    /// The current term's first eight bytes, little-endian.
+    private(set) var head: UInt64 = 0
+    /// Absolute file offset of the current term's postings, and their stored length.
+    private(set) var postingsStart: Int
+    private(set) var postingsLength = 0
+    private let postingsLimit: Int
+
+    init(bytes: UnsafeRawBufferPointer, file: String, firstOrdinal: Int, count: Int, postingsStart: Int, postingsLimit: Int) {
+        reader = ByteReader(bytes, file: file)
+        self.firstOrdinal = firstOrdinal
+        self.count = count
+        self.postingsStart = postingsStart
+        self.postingsLimit = postingsLimit
+    }
+
+    var ordinal: Int { firstOrdinal + index }
+
+    var location: SegmentReader.TermLocation {
+        SegmentReader.TermLocation(ordinal: ordinal, start: postingsStart, length: postingsLength,
+                                   hasPositions: SegmentLayout.hasPositions(head: head, length: termLength))
+    }
+
+    /// Moves to the next entry; false after the last (when the block must be used up).
+    @inline(__always)
+    mutating func next() throws -> Bool {
+        guard index + 1 < count else {
+            guard reader.isAtEnd else { throw reader.corrupt("dictionary block of term \(firstOrdinal) has trailing bytes") }
+            return false
+        }
+        postingsStart += postingsLength
+        let s = try reader.varint(max: index < 0 ? 0 : termLength)
+        let n = try reader.varint(max: reader.remaining)
+        suffix = try reader.bytes(n)
+        postingsLength = try reader.varint(max: postingsLimit - postingsStart)
+        if s < 8 {
+            head &= s == 0 ? 0 : UInt64.max >> UInt64(64 - 8 * s)
+            var i = 0
+            while i < n && s + i < 8 {
+                head |= UInt64(suffix[i]) << UInt64(8 * (s + i))
+                i += 1
+            }
+        }
+        shared = s
+        termLength = s + n
+        index += 1
+        return true
+    }
+}

@@ -34,6 +34,10 @@ public struct ByteWriter: Sendable {
     @inline(__always)
     public mutating func varint(_ value: Int) { varint(UInt64(value)) }
 
+    /// Bytes `varint(value)` writes.
+    @inline(__always)
+    public static func varintSize(_ value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }
+
     @inline(__always)
     public mutating func u8(_ value: UInt8) { bytes.append(value) }
 

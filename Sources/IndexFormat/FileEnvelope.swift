@@ -11,10 +11,11 @@ public enum FileEnvelope {
     public static let footerMagic: [UInt8] = Array("XSZC".utf8)
     public static let headerSize = 12
     public static let footerSize = 16
+    /// The format version of files whose kind does not name its own.
     public static let version: UInt32 = 1
 
     /// Starts a file image: a writer holding the header, ready for the body.
-    public static func begin(kind: String, capacity: Int = 0) -> ByteWriter {
+    public static func begin(kind: String, version: UInt32 = version, capacity: Int = 0) -> ByteWriter {
         var w = ByteWriter(capacity: capacity + headerSize + footerSize)
         w.append(magic)
         w.append(Array(kind.utf8.prefix(4)))
@@ -49,7 +50,7 @@ public enum FileEnvelope {
 
     /// Checks header and footer (and, when `verifyChecksum`, the CRC) and returns the
     /// body's byte range within `file`.
-    public static func open(_ file: UnsafeRawBufferPointer, kind: String, name: String,
+    public static func open(_ file: UnsafeRawBufferPointer, kind: String, version expected: UInt32 = version, name: String,
                             verifyChecksum: Bool) throws -> Range<Int> {
         let fail = { (reason: String) in CorruptIndexError(file: name, reason: reason) }
         guard file.count >= headerSize + footerSize else { throw fail("file is truncated (\(file.count) bytes)") }
@@ -57,8 +58,9 @@ public enum FileEnvelope {
         guard Array(file[4..<8]) == Array(kind.utf8) else { throw fail("wrong file kind (expected \(kind))") }
         let reader = ByteReader(file, file: name)
         let version = try reader.u32(at: 8)
-        guard version == Self.version else {
-            throw fail(version > Self.version ? "written by a newer version (format \(version))" : "unsupported format \(version)")
+        guard version == expected else {
+            if version < expected { throw OutdatedIndexError(file: name, version: version, current: expected) }
+            throw fail("written by a newer version of search (format \(version), this one reads \(expected))")
         }
         let footer = file.count - footerSize
         guard Array(file[(footer + 12)..<(footer + 16)]) == footerMagic else { throw fail("footer missing: file truncated or extended") }
@@ -70,5 +72,30 @@ public enum FileEnvelope {
             guard stored == actual else { throw fail("checksum mismatch") }
         }
         return headerSize..<footer
+    }
+}
+
+/// A file written in an older format than this build reads: not damage, but the index must
+/// be rebuilt (the writer does so by itself).
+public struct OutdatedIndexError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var version: UInt32
+    public var current: UInt32
+
+    public init(file: String, version: UInt32, current: UInt32) {
+        self.file = file
+        self.version = version
+        self.current = current
+    }
+
+    public var description: String {
+        "index file \(file) was written in format \(version) by an older version of search (this one reads format \(current)); run `search index` to rebuild the index"
+    }
+
+    /// The format version in a file's header; nil when it cannot be read or is not an index file.
+    public static func version(ofFileAt path: String) -> UInt32? {
+        guard let header = try? FileSystem.read(path, offset: 0, length: FileEnvelope.headerSize),
+              header.count == FileEnvelope.headerSize, Array(header[0..<4]) == FileEnvelope.magic else { return nil }
+        return header[8..<12].reversed().reduce(0) { $0 << 8 | UInt32($1) }
     }
 }

@@ -35,7 +35,7 @@ extension Searcher {
         let normalizer = analyzer.normalizer
 
         // Document frequencies of the scoring terms over all segments.
-        var perSegment: [(ordinals: [[Int]], docs: [TermDocs])] = []
+        var perSegment: [(ordinals: [[TermLocation]], docs: [TermDocs])] = []
         var docFreq = [Int](repeating: 0, count: scoring.terms.count)
         for view in reader.segments {
             let ordinals = try allTerms.map { try self.ordinals($0, in: view.reader) }

@@ -204,6 +204,8 @@ public final class Searcher {
         }
     }
 
+    typealias TermLocation = SegmentReader.TermLocation
+
     /// One term's documents in one segment, in doc order, with term frequencies.
     public struct TermDocs {
         var docs: [Int32] = []
@@ -212,7 +214,7 @@ public final class Searcher {
 
     /// Term lookups already made, per segment (a batch asks for the same bigrams again and
     /// again); bounded, and cleared when full.
-    private var lookups: [ObjectIdentifier: [TermBytes: Int]] = [:]
+    private var lookups: [ObjectIdentifier: [TermBytes: TermLocation?]] = [:]
     static let lookupCacheLimit = 200_000
 
     /// A term's bytes as a dictionary key, hashed in one call rather than byte by byte.
@@ -221,51 +223,50 @@ public final class Searcher {
         func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
 
-    func lookup(_ term: [UInt8], in segment: SegmentReader) throws -> Int? {
+    func lookup(_ term: [UInt8], in segment: SegmentReader) throws -> TermLocation? {
         let key = ObjectIdentifier(segment), cacheKey = TermBytes(bytes: term)
-        if let cached = lookups[key]?[cacheKey] { return cached >= 0 ? cached : nil }
-        let found = try segment.lookup(term)
+        if let cached = lookups[key]?[cacheKey] { return cached }
+        let found = try segment.location(of: term)
         if lookups[key, default: [:]].count >= Self.lookupCacheLimit { lookups[key] = [:] }
-        lookups[key, default: [:]][cacheKey] = found ?? -1
+        lookups[key, default: [:]][cacheKey] = .some(found)
         return found
     }
 
-    /// The ordinals whose documents and frequencies score `term`: for a lone character its
+    /// The terms whose documents and frequencies score `term`: for a lone character its
     /// character-count term when the segment has one, else the terms it begins.
-    func scoringOrdinals(_ term: QueryTerm, in segment: SegmentReader, positional: [Int]? = nil) throws -> [Int] {
+    func scoringOrdinals(_ term: QueryTerm, in segment: SegmentReader, positional: [TermLocation]? = nil) throws -> [TermLocation] {
         if case let .characterPrefix(bytes) = term, let o = try lookup([SegmentLayout.characterCountPrefix] + bytes, in: segment) {
             return [o]
         }
         return try positional ?? ordinals(term, in: segment)
     }
 
-    /// The term ordinals (with positions) `term` stands for in a segment.
-    func ordinals(_ term: QueryTerm, in segment: SegmentReader) throws -> [Int] {
+    /// The terms (with positions) `term` stands for in a segment.
+    func ordinals(_ term: QueryTerm, in segment: SegmentReader) throws -> [TermLocation] {
         switch term {
         case let .exact(bytes):
             return try lookup(bytes, in: segment).map { [$0] } ?? []
         case let .characterPrefix(bytes):
             // Bigrams that begin with the character, and its unigram; not the words of three
             // or more characters that begin with it (no word of two characters is indexed).
-            var result: [Int] = []
-            for ordinal in try segment.terms(withPrefix: bytes) {
-                let t = try segment.termBytes(ordinal)
+            var result: [TermLocation] = []
+            try segment.forEachTerm(withPrefix: bytes) { t, location in
                 let rest = t.count - bytes.count
                 if rest == 0 {
-                    result.append(ordinal)
+                    result.append(location)
                 } else {
                     let tail = UnsafeBufferPointer(rebasing: t.bindMemory(to: UInt8.self)[bytes.count...])
-                    if UTF8Decoding.decode(tail, at: 0).length == rest { result.append(ordinal) }
+                    if UTF8Decoding.decode(tail, at: 0).length == rest { result.append(location) }
                 }
             }
             return result
         }
     }
 
-    func termDocs(_ ordinals: [Int], in segment: SegmentReader) throws -> TermDocs {
+    func termDocs(_ ordinals: [TermLocation], in segment: SegmentReader) throws -> TermDocs {
         var result = TermDocs()
         if ordinals.count == 1 {
-            var cursor = try segment.postings(ordinals[0])
+            var cursor = try segment.postings(at: ordinals[0])
             result.docs.reserveCapacity(cursor.docFreq)
             result.freqs.reserveCapacity(cursor.docFreq)
             while try cursor.next() {
@@ -276,7 +277,7 @@ public final class Searcher {
         }
         var freq: [Int32: Int32] = [:]
         for ordinal in ordinals {
-            var cursor = try segment.postings(ordinal)
+            var cursor = try segment.postings(at: ordinal)
             while try cursor.next() { freq[Int32(cursor.doc), default: 0] += Int32(cursor.freq) }
         }
         for doc in freq.keys.sorted() {
@@ -322,14 +323,14 @@ public final class Searcher {
         let n = reader.statisticsDocumentCount
         // Per segment, per term: the ordinals phrases read, and where its scoring postings
         // come from (a cursor on one list, or several lists merged).
-        var ordinalsBySegment: [[[Int]]] = []
+        var ordinalsBySegment: [[[TermLocation]]] = []
         var sourcesBySegment: [[PostingsSource]] = []
         var docFreq = [Int](repeating: 0, count: plan.terms.count)
         // The terms every part needs: a document holding all of them is a candidate for
         // containment (counted per document while scoring, instead of intersecting lists).
         let isElement = plan.isElement
         for view in reader.segments {
-            var segmentOrdinals: [[Int]] = []
+            var segmentOrdinals: [[TermLocation]] = []
             var sources: [PostingsSource] = []
             for (t, term) in plan.terms.enumerated() {
                 // Positions are read only for phrase elements; a term that only scores needs
@@ -339,7 +340,7 @@ public final class Searcher {
                 let source: PostingsSource
                 switch scoring.count {
                 case 0: source = .none
-                case 1: source = .cursor(try view.reader.postings(scoring[0]))
+                case 1: source = .cursor(try view.reader.postings(at: scoring[0]))
                 default: source = .merged(try termDocs(scoring, in: view.reader))
                 }
                 docFreq[t] += source.docFreq
@@ -526,7 +527,7 @@ public final class Searcher {
     /// `exact`; returns how many did.
     @discardableResult
     func checkContainment(_ candidates: ArraySlice<TopK.Entry>, plan: QueryPlan,
-                          ordinals: [[[Int]]], into exact: inout [[Bool]]) throws -> Int {
+                          ordinals: [[[TermLocation]]], into exact: inout [[Bool]]) throws -> Int {
         var bySegment = [[Int32]](repeating: [], count: reader.segments.count)
         for c in candidates { bySegment[c.segment].append(Int32(c.doc)) }
         var found = 0
@@ -544,11 +545,11 @@ public final class Searcher {
     /// Those of `candidates` (sorted documents holding every element) in which every part
     /// of the plan occurs as a phrase.
     func phraseMatches(_ plan: QueryPlan, segment: SegmentReader,
-                       ordinals: [[Int]], candidates: [Int32]) throws -> [Int32] {
+                       ordinals: [[TermLocation]], candidates: [Int32]) throws -> [Int32] {
         var remaining = candidates
         var starts: [Int32] = [], positions: [Int32] = [], kept: [Int32] = [], scratch: [Int32] = []
         for part in plan.parts where part.elements.count > 1 {
-            var cursors: [[PostingsCursor]] = try part.termIndices.map { t in try ordinals[t].map { try segment.postings($0) } }
+            var cursors: [[PostingsCursor]] = try part.termIndices.map { t in try ordinals[t].map { try segment.postings(at: $0) } }
             var frequencies = [Int](repeating: 0, count: cursors.count)
             remaining = try remaining.filter { doc in
                 for e in cursors.indices { frequencies[e] = try frequency(&cursors[e], at: Int(doc)) }

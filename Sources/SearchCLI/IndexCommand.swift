@@ -55,6 +55,9 @@ extension SearchCommand {
                 let n = dictionary.skippedCount
                 stderrLine("search: note: \(n) dictionary \(n == 1 ? "entry holds" : "entries hold") spaces or punctuation and can never match (e.g. \(dictionary.skippedEntries.joined(separator: " "))); skipped")
             }
+            if let old = writer.outdatedFormat {
+                stderrLine("search: the index was written in format \(old) by an older version of search; rebuilding it")
+            }
             if let change = writer.dictionaryChange {
                 let what = change.old == 0 ? "a dictionary of \(change.new) word\(change.new == 1 ? "" : "s")" : "the dictionary changed (\(change.new) words, was \(change.old))"
                 stderrLine("search: \(what); " + (rebuild || writer.roots.isEmpty ? "indexing with it" : "rebuilding the index with it"))

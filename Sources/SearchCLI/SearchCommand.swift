@@ -80,7 +80,20 @@ func openIndex(_ location: IndexLocation) throws -> IndexReader {
         }
     }
     do {
-        let reader = try IndexReader.open(directory: dir)
+        let reader: IndexReader
+        do {
+            reader = try IndexReader.open(directory: dir)
+        } catch let error as OutdatedIndexError {
+            // The default index is rebuilt as it is built: by itself, from what it was built from.
+            guard dir == "index", FileSystem.isDirectory("corpus"), let root = DocumentSource.absolutePath("corpus") else {
+                throw UserError(error.description)
+            }
+            let writer = try IndexWriter(directory: dir)
+            stderrLine("search: the index was written in format \(error.version) by an older version of search; rebuilding it …")
+            let report = try writer.update(roots: writer.roots.isEmpty ? [root] : writer.roots)
+            stderrLine("search: " + SearchCommand.IndexCommand.summary(report))
+            reader = try IndexReader.open(directory: dir)
+        }
         if DictionaryFile.sourceChanged(directory: dir, manifest: reader.manifest) {
             let path = DictionaryFile.sourcePath(directory: dir, manifest: reader.manifest)
             stderrLine("search: note: \(displayPath(path)) changed since the index was built; run `search index` to rebuild with it")

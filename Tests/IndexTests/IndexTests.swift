@@ -301,6 +301,135 @@ func paths(_ reader: IndexReader) throws -> [String] {
     }
 }
 
+@Suite struct TermDictionaryTests {
+    /// A segment of `terms` (sorted, distinct): term i in docFreqs[i] documents (every
+    /// seventh, from 0), with 1 to 5 positions each.
+    func segment(_ terms: [[UInt8]], docFreqs: [Int], in dir: TemporaryDirectory) throws -> SegmentReader {
+        let docCount = 7 * (docFreqs.max() ?? 1)
+        var encoder = SegmentEncoder()
+        for d in 0..<docCount {
+            encoder.addDocument(DocumentRecord(file: "/f\(d)", collectionID: "", docID: "f\(d)", title: "", format: .plain,
+                                               fileSize: 0, modified: 0, contentHash: 0, sourceOffset: 0, sourceLength: 0, length: 50))
+        }
+        for (term, df) in zip(terms, docFreqs) {
+            encoder.beginTerm(term)
+            for d in 0..<df {
+                let positions = (0...(d % 5)).map { Int32($0 * 300 + d % 7) }
+                encoder.addPosting(doc: 7 * d, freq: positions.count, positions: positions[...])
+            }
+            encoder.endTerm()
+        }
+        try FileSystem.writeAndSync(dir.path + "/t.seg", encoder.finish())
+        return try SegmentReader(path: dir.path + "/t.seg", name: "t.seg")
+    }
+
+    /// Terms that share long prefixes, cross many blocks, and include bigrams, words,
+    /// character-count terms, one-byte terms and terms longer than a one-byte varint.
+    func sampleTerms() -> [[UInt8]] {
+        var rng = SeededGenerator(seed: 7)
+        var set = Set<[UInt8]>()
+        let han = Array("复工产园区经济技术开发东川业率达到的一国家法律规定第条")
+        for _ in 0..<700 {
+            let n = Int.random(in: 1...5, using: &rng)
+            set.insert(Array(String((0..<n).map { _ in han.randomElement(using: &rng)! }).utf8))
+        }
+        for _ in 0..<60 { set.insert([SegmentLayout.characterCountPrefix] + Array(String(han.randomElement(using: &rng)!).utf8)) }
+        for n in [1, 2, 7, 8, 9, 127, 128, 129, 300] { set.insert(Array(repeating: UInt8(ascii: "a"), count: n)) }
+        for _ in 0..<100 { set.insert(Array("law\(Int.random(in: 0..<1000, using: &rng))".utf8)) }
+        return set.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    @Test func lookupsPrefixesAndOrdinalsAgreeWithASortedList() throws {
+        let terms = sampleTerms()
+        var rng = SeededGenerator(seed: 11)
+        // Mostly one document; some terms long enough to carry their own checksum.
+        let docFreqs = terms.map { _ in Int.random(in: 0..<10, using: &rng) == 0 ? Int.random(in: 200...700, using: &rng) : 1 }
+        let dir = TemporaryDirectory()
+        let segment = try segment(terms, docFreqs: docFreqs, in: dir)
+        #expect(segment.termCount == terms.count)
+        try segment.verify(path: dir.path + "/t.seg")
+        var ownChecksums = 0
+        for (i, term) in terms.enumerated() {
+            #expect(try segment.lookup(term) == i)
+            #expect(try segment.termBytes(i) == term)
+            let location = try segment.location(i)
+            #expect(location.hasPositions == SegmentLayout.hasPositions(term))
+            if location.length >= SegmentLayout.ownChecksumThreshold { ownChecksums += 1 }
+            var cursor = try segment.postings(at: location)
+            #expect(cursor.docFreq == docFreqs[i])
+            #expect(try cursor.next() && cursor.doc == 0)
+        }
+        #expect(ownChecksums > 10 && ownChecksums < terms.count / 4)
+        // Keys that are not terms: extended, cut short, last byte changed.
+        var keys: [[UInt8]] = [[], [0], [0xFF, 0xFF]]
+        for term in terms.prefix(400) {
+            keys.append(term + [0x80])
+            keys.append(Array(term.dropLast()))
+            keys.append(Array(term.dropLast()) + [term.last! &+ 1])
+        }
+        for key in keys {
+            let expected = terms.firstIndex { !$0.lexicographicallyPrecedes(key) } ?? terms.count
+            #expect(try key.withUnsafeBytes { try segment.lowerBound($0) } == expected, "key \(key)")
+            #expect(try segment.lookup(key) == (expected < terms.count && terms[expected] == key ? expected : nil))
+        }
+        for prefix in [Array("复".utf8), Array("复工".utf8), Array("law1".utf8), [UInt8(ascii: "a")], [SegmentLayout.characterCountPrefix], Array("无".utf8)] {
+            let expected = terms.indices.filter { terms[$0].starts(with: prefix) }
+            #expect(Array(try segment.terms(withPrefix: prefix)) == expected)
+        }
+    }
+
+    /// Short postings are checked a dictionary block at a time, long ones on their own:
+    /// either way a flipped byte fails the query that reads them.
+    @Test func damagedPostingsFailTheQueryThatReadsThem() throws {
+        let terms = sampleTerms()
+        let docFreqs = terms.indices.map { $0 % 9 == 0 ? 400 : 2 }
+        let dir = TemporaryDirectory()
+        _ = try segment(terms, docFreqs: docFreqs, in: dir)
+        let original = try FileSystem.read(dir.path + "/t.seg")
+        // Terms with positions (where the last byte is a position), short and long postings.
+        let positional = terms.indices.filter { SegmentLayout.hasPositions(terms[$0]) }
+        let picked = positional.filter { $0 % 9 == 0 }.prefix(3) + positional.filter { $0 % 9 != 0 }.prefix(5)
+        #expect(picked.count == 8)
+        for ordinal in picked {
+            let location = try SegmentReader(path: dir.path + "/t.seg", name: "t.seg").location(ordinal)
+            var bytes = original
+            // The last byte (a position, or a document gap): changing its low bit still
+            // decodes, so only a checksum can tell.
+            bytes[location.start + location.length - 1] ^= 0x01
+            try FileSystem.writeAndSync(dir.path + "/d.seg", bytes)
+            let damaged = try SegmentReader(path: dir.path + "/d.seg", name: "d.seg")
+            #expect(throws: CorruptIndexError.self, "term \(ordinal)") {
+                var cursor = try damaged.postings(ordinal)
+                while try cursor.next() { _ = try cursor.positions() }
+            }
+            // A neighbour in another block still reads.
+            let other = (ordinal + SegmentLayout.termBlockSize) % terms.count
+            var cursor = try damaged.postings(other)
+            #expect(try cursor.next())
+        }
+    }
+
+    /// An index written in an older format is reported as such (not as damage), and the
+    /// next `search index` rebuilds it.
+    @Test func anOlderFormatIsRebuilt() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "復工復產")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        let name = try IndexReader.open(directory: dir.path + "/index").segments[0].entry.fileName
+        var bytes = try FileSystem.read(dir.path + "/index/" + name)
+        bytes[8] = 1  // the header's format version
+        try FileSystem.writeAndSync(dir.path + "/index/" + name, bytes)
+        #expect(throws: OutdatedIndexError.self) { _ = try IndexReader.open(directory: dir.path + "/index") }
+        let writer = try IndexWriter(directory: dir.path + "/index")
+        #expect(writer.outdatedFormat == 1)
+        let report = try writer.update(roots: [DocumentSource.absolutePath(dir.path + "/docs")!])
+        #expect(report.added == 1)
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.documentCount == 1)
+        #expect(try reader.segments[0].reader.lookup(Array("复工".utf8)) != nil)
+    }
+}
+
 @Suite struct TextChunkerTests {
     @Test func piecesCoverTheTextAndCutCleanly() {
         let text = Array((String(repeating: "經濟社會發展，", count: 3000) + "\n" + String(repeating: "復(fù)工", count: 5000)).utf8)
