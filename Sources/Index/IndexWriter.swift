@@ -557,46 +557,28 @@ enum SegmentMerger {
         }
         guard next > 0 else { return nil }
 
-        // The merged dictionary (k-way merge of the sorted term lists): for each distinct
-        // term, its bytes, which inputs hold it and where, and its postings bytes.
-        var holders: [(segment: Int32, location: SegmentReader.TermLocation)] = []
-        var termStarts: [Int] = [0]
-        var termWeights: [Int] = []
-        var mergedTerms: [UInt8] = []
-        var mergedTermEnds: [Int] = [0]
-        var enumerators = try views.map { try $0.reader.terms() }
-        var live = try enumerators.indices.map { try enumerators[$0].next() }
-        while true {
-            var smallest = -1
-            for k in enumerators.indices where live[k] {
-                if smallest < 0 || enumerators[k].term.lexicographicallyPrecedes(enumerators[smallest].term) { smallest = k }
-            }
-            guard smallest >= 0 else { break }
-            let start = mergedTerms.count
-            mergedTerms.append(contentsOf: enumerators[smallest].term)
+        // Parts of about equal postings bytes, several per worker so that waves stay balanced,
+        // found in one pass of the k-way merge of the sorted dictionaries: each part starts
+        // where every input's dictionary stood when the bytes before it reached its share.
+        let partCount = max(1, workers * 8)
+        let totalWeight = max(1, views.reduce(0) { $0 + $1.reader.postingsSectionSize })
+        let termCounts = views.map(\.reader.termCount)
+        var partStarts: [[Int]] = [[Int](repeating: 0, count: views.count)]
+        do {
+            var terms = try views.map { try $0.reader.terms() }
+            var live = try terms.indices.map { try terms[$0].next() }
             var weight = 0
-            for k in enumerators.indices where live[k] && enumerators[k].term.elementsEqual(mergedTerms[start...]) {
-                holders.append((Int32(k), enumerators[k].location))
-                weight += enumerators[k].location.length
-                live[k] = try enumerators[k].next()
+            while let smallest = Self.smallestTerm(terms, live: live) {
+                if weight * partCount >= totalWeight * partStarts.count && partStarts.count < partCount {
+                    partStarts.append(terms.indices.map { live[$0] ? terms[$0].location.ordinal : termCounts[$0] })
+                }
+                for k in Self.holders(of: smallest, in: terms, live: live) {
+                    weight += terms[k].location.length
+                    live[k] = try terms[k].next()
+                }
             }
-            mergedTermEnds.append(mergedTerms.count)
-            termStarts.append(holders.count)
-            termWeights.append(weight)
         }
-
-        // Parts of about equal weight, several per worker so that waves stay balanced.
-        let termTotal = termWeights.count
-        let partCount = max(1, min(termTotal, workers * 8))
-        let totalWeight = max(1, termWeights.reduce(0, +))
-        var partEnds: [Int] = []
-        var acc = 0
-        for t in 0..<termTotal {
-            acc += termWeights[t]
-            if acc * partCount >= totalWeight * (partEnds.count + 1) && partEnds.count < partCount - 1 { partEnds.append(t + 1) }
-        }
-        partEnds.append(termTotal)
-        let ends = partEnds, partStarts = [0] + partEnds.dropLast()
+        let partEnds = Array(partStarts.dropFirst()) + [termCounts]
 
         /// One thread's encoded part of a wave (each thread writes only its own).
         final class Part: @unchecked Sendable {
@@ -605,29 +587,30 @@ enum SegmentMerger {
         }
         let lengths = encoder.documentLengths
         let inputs = views
-        let maps = docMaps, holdersOf = holders, starts = termStarts, termBytes = mergedTerms, termEnds = mergedTermEnds
+        let maps = docMaps, starts = partStarts, ends = partEnds
         let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
         let file = try FileSink(path: directory + "/" + entry.fileName)
         var firstPart = 0
-        while firstPart < partEnds.count {
-            let wave = (0..<min(workers, partEnds.count - firstPart)).map { _ in Part() }
+        while firstPart < partStarts.count {
+            let wave = (0..<min(workers, partStarts.count - firstPart)).map { _ in Part() }
             let base = firstPart
             DispatchQueue.concurrentPerform(iterations: wave.count) { w in
                 let p = base + w
-                let range = partStarts[p]..<ends[p]
                 do {
                     var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
-                    for t in range {
-                        part.beginTerm(termBytes[termEnds[t]..<termEnds[t + 1]])
-                        for h in starts[t]..<starts[t + 1] {
-                            let k = Int(holdersOf[h].segment)
-                            var postings = try inputs[k].reader.postings(at: holdersOf[h].location)
+                    var terms = try inputs.indices.map { try inputs[$0].reader.terms(from: starts[p][$0]) }
+                    var live = try terms.indices.map { starts[p][$0] < ends[p][$0] ? try terms[$0].next() : false }
+                    while let smallest = Self.smallestTerm(terms, live: live) {
+                        part.beginTerm(terms[smallest].term)
+                        for k in Self.holders(of: smallest, in: terms, live: live) {
+                            var postings = try inputs[k].reader.postings(at: terms[k].location)
                             while try postings.next() {
                                 let mapped = maps[k][postings.doc]
                                 guard mapped >= 0 else { continue }
                                 let positions = postings.hasPositions ? try postings.encodedPositions() : UnsafeRawBufferPointer(start: nil, count: 0)
                                 part.addPosting(doc: mapped, freq: postings.freq, encodedPositions: positions)
                             }
+                            live[k] = terms[k].location.ordinal + 1 < ends[p][k] ? try terms[k].next() : false
                         }
                         part.endTerm()
                     }
@@ -644,5 +627,19 @@ enum SegmentMerger {
         try encoder.finish(streamingTo: file)
         try file.sync()
         return entry
+    }
+
+    /// The input whose current term is smallest, nil when every input is used up.
+    private static func smallestTerm(_ terms: [SegmentReader.TermEnumerator], live: [Bool]) -> Int? {
+        var smallest: Int? = nil
+        for k in terms.indices where live[k] {
+            if smallest == nil || terms[k].term.lexicographicallyPrecedes(terms[smallest!].term) { smallest = k }
+        }
+        return smallest
+    }
+
+    /// The inputs whose current term equals input `smallest`'s.
+    private static func holders(of smallest: Int, in terms: [SegmentReader.TermEnumerator], live: [Bool]) -> [Int] {
+        terms.indices.filter { live[$0] && ($0 == smallest || terms[$0].term == terms[smallest].term) }
     }
 }

@@ -471,6 +471,9 @@ public final class SegmentReader: @unchecked Sendable {
         mappedBytes = file.bytes
     }
 
+    /// Bytes of all the postings (what a merge shares out between threads).
+    public var postingsSectionSize: Int { termBlocksStart - postingsStart }
+
     /// The mapped file's bytes (valid as long as `file`, which this reader holds).
     private let mappedBytes: UnsafeRawBufferPointer
 
