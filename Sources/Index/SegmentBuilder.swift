@@ -90,6 +90,13 @@ struct SegmentBuilder {
             characterCountOfTerm[Int(term)] = 0
         }
         charactersInDocument.removeAll(keepingCapacity: true)
+        // An article of a law counts towards its law's size (`ArticleTitle.countTerm`).
+        if let law = ArticleTitle.lawName(documents[Int(doc)].title) {
+            let term = ArticleTitle.countTerm(law: law).withUnsafeBufferPointer { terms.intern($0) }
+            occurrenceTerm.append(UInt32(term))
+            occurrenceDoc.append(doc)
+            occurrencePosition.append(1)
+        }
     }
 
     /// Character-count terms of the current document: their ids in order of first

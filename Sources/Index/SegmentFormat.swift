@@ -38,13 +38,16 @@ public enum SegmentLayout {
     /// First byte of a character-count term: byte 0x01 then one character, counting the
     /// subwords that begin with it (so a lone character scores from one list).
     public static let characterCountPrefix: UInt8 = 0x01
+    /// First byte of an article-count term (`ArticleTitle.countTerm`): one posting, without
+    /// positions, for every document titled as an article of the law it names.
+    public static let articleCountPrefix: UInt8 = 0x02
 
     /// Terms of one or two characters (bigrams, unigrams) carry positions: phrases are
     /// made of them. Longer terms (ICU words) only score, so they store none, and neither
-    /// do character-count terms.
+    /// do character-count and article-count terms.
     @inline(__always)
     static func hasPositions<C: Collection>(_ term: C) -> Bool where C.Element == UInt8 {
-        if term.first == characterCountPrefix { return false }
+        if term.first == characterCountPrefix || term.first == articleCountPrefix { return false }
         var scalars = 0
         for b in term where b & 0xC0 != 0x80 {
             scalars += 1
@@ -58,7 +61,7 @@ public enum SegmentLayout {
     @inline(__always)
     static func hasPositions(head: UInt64, length: Int) -> Bool {
         guard length <= 8, length > 0 else { return length == 0 }
-        if UInt8(truncatingIfNeeded: head) == characterCountPrefix { return false }
+        if UInt8(truncatingIfNeeded: head) == characterCountPrefix || UInt8(truncatingIfNeeded: head) == articleCountPrefix { return false }
         var scalars = 0
         for i in 0..<length where UInt8(truncatingIfNeeded: head >> UInt64(8 * i)) & 0xC0 != 0x80 { scalars += 1 }
         return scalars <= 2

@@ -1,3 +1,6 @@
+import Foundation
+import Index
+
 extension Searcher {
     /// The best `capacity` matched documents by score (containment bonus included), in no
     /// order, and how many documents matched. A sample of every 32nd document first sets a
@@ -51,12 +54,31 @@ extension Searcher {
                     id = Int32(articleLaws.count)
                     articleLaws.append(article)
                     articleLawKinds.append(UInt8(LegalArticle.InstrumentKind.allCases.firstIndex(of: article.kind)!))
+                    articleLawSizes.append(try articles(of: article.law))
                     articleLawIDs[article.law] = id
                 }
             }
             articleOfDoc[s][doc] = id
         }
         return id >= 0 ? Int(id) : nil
+    }
+
+    /// How many live documents of the index are articles of `law`: the postings of its
+    /// article-count term.
+    func articles(of law: String) throws -> Int {
+        let term = ArticleTitle.countTerm(law: law)
+        var count = 0
+        for view in reader.segments {
+            guard let location = try view.reader.location(of: term) else { continue }
+            var postings = try view.reader.postings(at: location)
+            while try postings.next() { if !view.isDeleted(postings.doc) { count += 1 } }
+        }
+        return count
+    }
+
+    /// The factor rescoring gives a law of `articles` articles (`RankingOptions.lawSizeWeight`).
+    func sizeFactor(articles: Int) -> Double {
+        1 + ranking.lawSizeWeight * min(1, log10(Double(max(1, articles))) / 3)
     }
 
     /// Sizes `articleOfDoc` to the reader's segments, every document not yet read.
@@ -115,12 +137,12 @@ extension Searcher {
         let evidenceWeight = ranking.lawEvidenceWeight
         let factorOfKind = LegalArticle.InstrumentKind.allCases.map { 1 + (ranking.instrumentBonus[$0] ?? 0) }
         func rescoring(_ law: Int) -> (added: Double, factor: Double) {
-            (evidenceWeight * sum[law] / Double(depth), factorOfKind[Int(articleLawKinds[law])])
+            (evidenceWeight * sum[law] / Double(depth), factorOfKind[Int(articleLawKinds[law])] * sizeFactor(articles: articleLawSizes[law]))
         }
         // A document without the query scores below the sum of the terms' weighted idf
         // (`bonus`), and so does any law's evidence: after rescoring, below this many times it.
         let largestBonus = max(0, ranking.instrumentBonus.values.max() ?? 0)
-        let scale = (1 + max(0, evidenceWeight)) * (1 + largestBonus)
+        let scale = (1 + max(0, evidenceWeight)) * (1 + largestBonus) * (1 + max(0, ranking.lawSizeWeight))
         var page = TopK(capacity: needed)
         for (i, var e) in window.enumerated() {
             if e.exact {
@@ -136,7 +158,8 @@ extension Searcher {
         for (rank, e) in entries.enumerated() where !e.exact {
             guard let law = try articleLaw(segment: e.segment, doc: e.doc) else { continue }
             let r = rescoring(law)
-            byRank[rank] = ArticleRescoring(law: articleLaws[law].law, kind: articleLaws[law].kind, evidence: r.added, factor: r.factor)
+            byRank[rank] = ArticleRescoring(law: articleLaws[law].law, kind: articleLaws[law].kind, articles: articleLawSizes[law],
+                                            evidence: r.added, factor: r.factor)
         }
         return (entries, byRank, scale)
     }

@@ -1,3 +1,5 @@
+import Index
+
 /// What a document's title says when the document is one article of a law, as in a
 /// collection of statutes split article by article (劳动合同法第十条, 民法典第一千零七十九条,
 /// 著作權法第 3 條): the law it belongs to and that law's kind of instrument. Ranking uses
@@ -22,40 +24,9 @@ public struct LegalArticle: Sendable, Equatable {
     }
 
     public init?(title: String) {
-        guard let law = Self.lawName(title) else { return nil }
+        guard let law = ArticleTitle.lawName(title) else { return nil }
         self.law = law
         self.kind = Self.kind(of: law)
-    }
-
-    /// Article numbers: Chinese numerals, digits (full-width too) and the spaces of 第 3 條.
-    static func isNumeral(_ c: Unicode.Scalar) -> Bool {
-        switch c.value {
-        case 0x30...0x39, 0xFF10...0xFF19, 0x20, 0x3000: true
-        default: "零〇一二两兩三四五六七八九十百千".unicodeScalars.contains(c)
-        }
-    }
-
-    /// The title before a final 第N条 (or 條), with an optional 之N: nil without one.
-    /// Works on scalars: titles are read for hundreds of documents a query.
-    static func lawName(_ title: String) -> String? {
-        var s = Array(title.unicodeScalars)
-        func trimTrailingSpace() { while let last = s.last, last.properties.isWhitespace { s.removeLast() } }
-        trimTrailingSpace()
-        // 第十条之一: the sub-article after the article.
-        if let zhi = s.lastIndex(of: "之"), zhi + 1 < s.count, s[(zhi + 1)...].allSatisfy(isNumeral) {
-            s.removeSubrange(zhi...)
-        }
-        guard let last = s.last, last == "条" || last == "條" else { return nil }
-        s.removeLast()
-        guard let di = s.lastIndex(of: "第") else { return nil }
-        let number = s[(di + 1)...]
-        guard number.contains(where: { $0 != " " && $0 != "\u{3000}" }), number.allSatisfy(isNumeral) else { return nil }
-        s.removeSubrange(di...)
-        trimTrailingSpace()
-        guard !s.isEmpty else { return nil }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: s)
-        return String(view)
     }
 
     static func kind(of law: String) -> InstrumentKind {

@@ -73,18 +73,22 @@ public struct RankingOptions: Sendable, Equatable {
     /// while a stray match stands alone: an article that does not contain the query gains
     /// `lawEvidenceWeight` × the mean of its law's best `lawEvidenceDepth` BM25 scores in
     /// the window (itself included; missing ones count as 0)…
-    public var lawEvidenceWeight = 0.4
+    public var lawEvidenceWeight = 0.2
     public var lawEvidenceDepth = 10
     /// …and is then scaled by 1 + its law's `instrumentBonus`: statutes answer most
     /// questions, interpretations next, regulations and departmental rules less often.
     public var instrumentBonus: [LegalArticle.InstrumentKind: Double] = [
         .law: 0.2, .judicialInterpretation: 0.1, .regulation: -0.1, .rules: -0.15, .other: -0.15,
     ]
+    /// …and by 1 + `lawSizeWeight` × log₁₀(its law's articles in the index) / 3 (at most 1,
+    /// from 1,000 articles): the codes that cover most of everyday life (the Civil Code's
+    /// 1,260 articles) answer more lay questions than a 20-article regulation.
+    public var lawSizeWeight = 0.6
     public var rescoreWindow = 500
 
     /// Whether articles are rescored at all.
     public var rescoresArticles: Bool {
-        rescoreWindow > 0 && (lawEvidenceWeight != 0 || instrumentBonus.values.contains { $0 != 0 })
+        rescoreWindow > 0 && (lawEvidenceWeight != 0 || lawSizeWeight != 0 || instrumentBonus.values.contains { $0 != 0 })
     }
 
     public static let plainBM25: RankingOptions = {
@@ -95,6 +99,7 @@ public struct RankingOptions: Sendable, Equatable {
         o.characterWeight = 0
         o.b = 0.75
         o.lawEvidenceWeight = 0
+        o.lawSizeWeight = 0
         o.instrumentBonus = [:]
         o.rescoreWindow = 0
         return o

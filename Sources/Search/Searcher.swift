@@ -40,6 +40,8 @@ public struct Hit: Sendable {
 public struct ArticleRescoring: Sendable {
     public var law: String
     public var kind: LegalArticle.InstrumentKind
+    /// The law's articles in the index.
+    public var articles: Int
     public var evidence: Double
     public var factor: Double
 }
@@ -138,6 +140,8 @@ public final class Searcher {
     var articleLaws: [LegalArticle] = []
     /// Each law's kind, as its index in `InstrumentKind.allCases`.
     var articleLawKinds: [UInt8] = []
+    /// Per law (as `articleLaws`): how many articles of it the index holds.
+    var articleLawSizes: [Int] = []
     var articleLawIDs: [String: Int32] = [:]
     /// Whether the last query that could rescore articles did (see `search`).
     var lastQueryRescored = false

@@ -45,6 +45,7 @@ extension SearchCommand {
         @Option(name: .long, help: .hidden) var lawEvidence: Double?
         @Option(name: .long, help: .hidden) var lawDepth: Int?
         @Option(name: .long, help: .hidden) var rescoreWindow: Int?
+        @Option(name: .long, help: .hidden) var lawSize: Double?
         /// Multiplies every instrument bonus (0 turns them off).
         @Option(name: .long, help: .hidden) var instrumentScale: Double?
 
@@ -67,6 +68,7 @@ extension SearchCommand {
             if let lawEvidence { options.lawEvidenceWeight = lawEvidence }
             if let lawDepth { options.lawEvidenceDepth = lawDepth }
             if let rescoreWindow { options.rescoreWindow = rescoreWindow }
+            if let lawSize { options.lawSizeWeight = lawSize }
             if let instrumentScale { options.instrumentBonus = options.instrumentBonus.mapValues { $0 * instrumentScale } }
             searcher.ranking = options
             var rankings: [String: [String]] = [:]

@@ -186,7 +186,7 @@ extension SearchCommand {
                                          p.termFrequency, p.termFrequency, searcher.bm25.k1, searcher.bm25.b, p.documentLength, p.averageLength))
                         }
                         if let a = e.article {
-                            print(String(format: "     article of %@ (%@): (%.4f + %.4f law evidence) × %.2f", a.law, a.kind.rawValue, e.bm25, a.evidence, a.factor))
+                            print(String(format: "     article of %@ (%@, %d articles): (%.4f + %.4f law evidence) × %.2f", a.law, a.kind.rawValue, a.articles, e.bm25, a.evidence, a.factor))
                         }
                         if e.containmentBonus > 0 {
                             print(String(format: "     contains the query: + %.4f (the terms' idf summed%@)", e.containmentBonus,

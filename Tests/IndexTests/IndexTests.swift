@@ -430,6 +430,46 @@ func paths(_ reader: IndexReader) throws -> [String] {
     }
 }
 
+@Suite struct ArticleCountTests {
+    /// A document titled as an article of a law adds one posting to its law's count term;
+    /// a removed one's posting is deleted with it, and merges keep the rest.
+    @Test func lawsCountTheirArticles() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "甲法第一条\n内容一")
+        dir.write("docs/b.txt", "甲法第二条之一\n内容二")
+        dir.write("docs/c.txt", "乙條例第 3 條\n內容三")
+        dir.write("docs/d.txt", "政府工作报告\n内容四")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        func count(_ law: String) throws -> Int {
+            let reader = try IndexReader.open(directory: dir.path + "/index")
+            var live = 0
+            for view in reader.segments {
+                guard let location = try view.reader.location(of: ArticleTitle.countTerm(law: law)) else { continue }
+                var postings = try view.reader.postings(at: location)
+                #expect(!postings.hasPositions)
+                while try postings.next() {
+                    guard !view.isDeleted(postings.doc) else { continue }
+                    #expect(ArticleTitle.lawName(try view.reader.document(postings.doc).title) == law)
+                    live += 1
+                }
+            }
+            return live
+        }
+        #expect(try count("甲法") == 2)
+        #expect(try count("乙條例") == 1)
+        #expect(try count("政府工作报告") == 0)
+        dir.remove("docs/b.txt")
+        _ = try build(dir, roots: [dir.path + "/docs"])
+        #expect(try count("甲法") == 1)
+        var options = IndexOptions()
+        options.maxSegments = 1
+        dir.write("docs/e.txt", "甲法第三条\n内容五")
+        _ = try build(dir, roots: [dir.path + "/docs"], options: options)
+        #expect(try IndexReader.open(directory: dir.path + "/index").segments.count == 1)
+        #expect(try count("甲法") == 2)
+    }
+}
+
 @Suite struct TextChunkerTests {
     @Test func piecesCoverTheTextAndCutCleanly() {
         let text = Array((String(repeating: "經濟社會發展，", count: 3000) + "\n" + String(repeating: "復(fù)工", count: 5000)).utf8)

@@ -153,6 +153,39 @@ private let statutes: [(id: String, title: String, text: String)] = [
         }
     }
 
+    /// Each law's articles are counted at index time (a term per law), and an article of a
+    /// large code outranks an equally matching article of a one-article regulation by the
+    /// size factor, which --explain includes.
+    @Test func largerLawsWeighMore() throws {
+        let code = (1...30).map { (id: "p\($0)", title: "大法典第\($0)条", text: "本法典规定第\($0)项事务。") }
+        let lines = code + [
+            (id: "p31", title: "大法典第三十一条", text: "船舶扣押期间的费用由申请人负担。"),
+            (id: "q1", title: "小条例第一条", text: "船舶扣押期间的费用由申请人负担。"),
+        ]
+        let (dir, reader) = try articleIndex(lines)
+        defer { withExtendedLifetime(dir) {} }
+        let searcher = try Searcher(reader: reader)
+        #expect(try searcher.articles(of: "大法典") == 31)
+        #expect(try searcher.articles(of: "小条例") == 1)
+        #expect(try searcher.articles(of: "无此法") == 0)
+        searcher.ranking.lawSizeWeight = 0.5
+        searcher.ranking.instrumentBonus = [:]
+        let query = "扣押船舶的费用谁负担"
+        let result = try searcher.search(query, k: 5)
+        #expect(result.hits.prefix(2).map(\.record.docID) == ["p31", "q1"])
+        let big = try #require(result.hits.first?.article)
+        #expect(big.articles == 31)
+        #expect(abs(big.factor - (1 + 0.5 * log10(31) / 3)) < 1e-12)
+        #expect(result.hits[1].article?.factor == 1)
+        let plan = QueryPlan(query: query, analyzer: searcher.analyzer, options: searcher.ranking)
+        for (hit, e) in zip(result.hits, try searcher.explain(plan, hits: result.hits)) {
+            #expect(abs(e.total - hit.score) <= 1e-9 * max(1, hit.score), "\(hit.record.docID)")
+        }
+        // Without the size factor the regulation's article leads (its title is shorter).
+        searcher.ranking.lawSizeWeight = 0
+        #expect(try searcher.search(query, k: 5).hits.prefix(2).map(\.record.docID) == ["q1", "p31"])
+    }
+
     @Test func scoreWindowKeepsWhatAHeapKeeps() {
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<200 {
