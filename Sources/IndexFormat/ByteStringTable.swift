@@ -122,18 +122,28 @@ public struct ByteStringTable {
         mask = newMask
     }
 
-    /// Ids sorted by their bytes (unsigned lexicographic order).
+    /// Ids sorted by their bytes (unsigned lexicographic order). Each id is sorted by its
+    /// first eight bytes packed big-endian into one integer, which decides almost every
+    /// comparison (a bigram is six bytes); only equal keys compare the rest.
     public func sortedIDs() -> [Int] {
         arena.withUnsafeBufferPointer { a in
-            var ids = Array(0..<count)
-            ids.sort { x, y in
-                let xs = Int(starts[x]), xe = Int(starts[x + 1])
-                let ys = Int(starts[y]), ye = Int(starts[y + 1])
+            var keyed = [(key: UInt64, id: Int32)]()
+            keyed.reserveCapacity(count)
+            for id in 0..<count {
+                let s = Int(starts[id]), e = Int(starts[id + 1])
+                var key: UInt64 = 0
+                for k in 0..<8 { key = key << 8 | UInt64(s + k < e ? a[s + k] : 0) }
+                keyed.append((key, Int32(id)))
+            }
+            keyed.sort { x, y in
+                if x.key != y.key { return x.key < y.key }
+                let xs = Int(starts[Int(x.id)]), xe = Int(starts[Int(x.id) + 1])
+                let ys = Int(starts[Int(y.id)]), ye = Int(starts[Int(y.id) + 1])
                 let n = min(xe - xs, ye - ys)
                 for k in 0..<n where a[xs + k] != a[ys + k] { return a[xs + k] < a[ys + k] }
                 return xe - xs < ye - ys
             }
-            return ids
+            return keyed.map { Int($0.id) }
         }
     }
 }

@@ -40,53 +40,64 @@ extension Searcher {
         }
     }
 
-    /// The law `doc` is an article of (an index into `articleLaws`), or nil; read from its
-    /// title once per process.
+    /// The law `doc` is an article of (an index into `articleLawNames`), or nil.
     func articleLaw(segment s: Int, doc: Int) throws -> Int? {
-        prepareArticleMemo()
-        var id = articleOfDoc[s][doc]
-        if id == -2 {
-            id = -1
-            if let article = LegalArticle(title: try reader.segments[s].reader.document(doc).title) {
-                if let known = articleLawIDs[article.law] {
-                    id = known
-                } else {
-                    id = Int32(articleLaws.count)
-                    articleLaws.append(article)
-                    articleLawKinds.append(UInt8(LegalArticle.InstrumentKind.allCases.firstIndex(of: article.kind)!))
-                    articleLawSizes.append(try articles(of: article.law))
-                    articleLawIDs[article.law] = id
-                }
-            }
-            articleOfDoc[s][doc] = id
-        }
+        try loadArticleLaws()
+        let id = articleOfDoc[s][doc]
         return id >= 0 ? Int(id) : nil
     }
 
-    /// How many live documents of the index are articles of `law`: the postings of its
-    /// article-count term.
-    func articles(of law: String) throws -> Int {
-        let term = ArticleTitle.countTerm(law: law)
-        var count = 0
+    /// Fills `articleOfDoc` and each law's name and size once per searcher from the index's
+    /// article-count terms (`ArticleTitle.countTerm`), whose postings are each law's
+    /// articles: no title is read at query time, and a law's kind is read off its name only
+    /// when it reaches a window. An index without articles costs one lookup per segment.
+    func loadArticleLaws() throws {
+        guard articleOfDoc.count != reader.segments.count else { return }
+        var laws: [[Int32]] = []
         for view in reader.segments {
-            guard let location = try view.reader.location(of: term) else { continue }
-            var postings = try view.reader.postings(at: location)
-            while try postings.next() { if !view.isDeleted(postings.doc) { count += 1 } }
+            var lawOfDoc = [Int32](repeating: -1, count: view.reader.docCount)
+            try view.reader.forEachTerm(withPrefix: [SegmentLayout.articleCountPrefix]) { term, location in
+                let name = TermBytes(bytes: Array(term.dropFirst()))
+                let id: Int32
+                if let known = articleLawIDs[name] {
+                    id = known
+                } else {
+                    id = Int32(articleLawNames.count)
+                    articleLawNames.append(name.bytes)
+                    articleLawKinds.append(Self.unknownKind)
+                    articleLawSizes.append(0)
+                    articleLawIDs[name] = id
+                }
+                var postings = try view.reader.postings(at: location)
+                while try postings.next() {
+                    lawOfDoc[postings.doc] = id
+                    if !view.isDeleted(postings.doc) { articleLawSizes[Int(id)] += 1 }
+                }
+            }
+            laws.append(lawOfDoc)
         }
-        return count
+        articleOfDoc = laws
+    }
+
+    /// Law `law`'s kind of instrument as its index in `InstrumentKind.allCases`, read off
+    /// its name the first time.
+    func lawKindIndex(_ law: Int) -> Int {
+        if articleLawKinds[law] == Self.unknownKind {
+            let kind = LegalArticle.kind(of: String(decoding: articleLawNames[law], as: UTF8.self))
+            articleLawKinds[law] = UInt8(LegalArticle.InstrumentKind.allCases.firstIndex(of: kind)!)
+        }
+        return Int(articleLawKinds[law])
+    }
+
+    /// How many live documents of the index are articles of `law`.
+    func articles(of law: String) throws -> Int {
+        try loadArticleLaws()
+        return articleLawIDs[TermBytes(bytes: Array(law.utf8))].map { articleLawSizes[Int($0)] } ?? 0
     }
 
     /// The factor rescoring gives a law of `articles` articles (`RankingOptions.lawSizeWeight`).
     func sizeFactor(articles: Int) -> Double {
         1 + ranking.lawSizeWeight * min(1, log10(Double(max(1, articles))) / 3)
-    }
-
-    /// Sizes `articleOfDoc` to the reader's segments, every document not yet read.
-    func prepareArticleMemo() {
-        if articleOfDoc.count != reader.segments.count { articleOfDoc = Array(repeating: [], count: reader.segments.count) }
-        for s in articleOfDoc.indices where articleOfDoc[s].isEmpty {
-            articleOfDoc[s] = [Int32](repeating: -2, count: reader.segments[s].reader.docCount)
-        }
     }
 
     /// Rescores the articles among `window` (the best documents, in no order) that do not
@@ -99,10 +110,9 @@ extension Searcher {
         -> (entries: [TopK.Entry], rescored: [Int: ArticleRescoring], containmentScale: Double) {
         var lawOf = [Int32](repeating: -1, count: window.count)
         var anyArticle = false
-        prepareArticleMemo()
+        try loadArticleLaws()
         for (i, e) in window.enumerated() where !e.exact {
-            var law = articleOfDoc[e.segment][e.doc]
-            if law == -2 { law = Int32(try articleLaw(segment: e.segment, doc: e.doc) ?? -1) }
+            let law = articleOfDoc[e.segment][e.doc]
             if law >= 0 {
                 lawOf[i] = law
                 anyArticle = true
@@ -117,27 +127,30 @@ extension Searcher {
         // Each law's evidence: the sum of its best `depth` scores in the window. Members are
         // grouped by law (a counting sort); a law with more of them keeps its best by selection.
         let depth = max(1, ranking.lawEvidenceDepth)
-        var start = [Int32](repeating: 0, count: articleLaws.count + 1)
+        var start = [Int32](repeating: 0, count: articleLawNames.count + 1)
         for law in lawOf where law >= 0 { start[Int(law) + 1] += 1 }
-        for l in 0..<articleLaws.count { start[l + 1] += start[l] }
+        for l in 0..<articleLawNames.count { start[l + 1] += start[l] }
         var fill = start
-        var grouped = [Double](repeating: 0, count: Int(start[articleLaws.count]))
+        var grouped = [Double](repeating: 0, count: Int(start[articleLawNames.count]))
         for (i, law) in lawOf.enumerated() where law >= 0 {
             grouped[Int(fill[Int(law)])] = window[i].score
             fill[Int(law)] += 1
         }
-        var sum = [Double](repeating: 0, count: articleLaws.count)
+        // …and its factor (kind × size), for the laws present only.
+        let factorOfKind = LegalArticle.InstrumentKind.allCases.map { 1 + (ranking.instrumentBonus[$0] ?? 0) }
+        var sum = [Double](repeating: 0, count: articleLawNames.count)
+        var factor = [Double](repeating: 1, count: articleLawNames.count)
         grouped.withUnsafeMutableBufferPointer { g in
-            for law in 0..<articleLaws.count where start[law + 1] > start[law] {
+            for law in 0..<articleLawNames.count where start[law + 1] > start[law] {
                 let members = UnsafeMutableBufferPointer(rebasing: g[Int(start[law])..<Int(start[law + 1])])
                 if members.count > depth { selectFirst(depth, of: members, by: >) }
                 sum[law] = members.prefix(depth).reduce(0, +)
+                factor[law] = factorOfKind[lawKindIndex(law)] * sizeFactor(articles: articleLawSizes[law])
             }
         }
         let evidenceWeight = ranking.lawEvidenceWeight
-        let factorOfKind = LegalArticle.InstrumentKind.allCases.map { 1 + (ranking.instrumentBonus[$0] ?? 0) }
         func rescoring(_ law: Int) -> (added: Double, factor: Double) {
-            (evidenceWeight * sum[law] / Double(depth), factorOfKind[Int(articleLawKinds[law])] * sizeFactor(articles: articleLawSizes[law]))
+            (evidenceWeight * sum[law] / Double(depth), factor[law])
         }
         // A document without the query scores below the sum of the terms' weighted idf
         // (`bonus`), and so does any law's evidence: after rescoring, below this many times it.
@@ -158,7 +171,7 @@ extension Searcher {
         for (rank, e) in entries.enumerated() where !e.exact {
             guard let law = try articleLaw(segment: e.segment, doc: e.doc) else { continue }
             let r = rescoring(law)
-            byRank[rank] = ArticleRescoring(law: articleLaws[law].law, kind: articleLaws[law].kind, articles: articleLawSizes[law],
+            byRank[rank] = ArticleRescoring(law: String(decoding: articleLawNames[law], as: UTF8.self), kind: LegalArticle.InstrumentKind.allCases[lawKindIndex(law)], articles: articleLawSizes[law],
                                             evidence: r.added, factor: r.factor)
         }
         return (entries, byRank, scale)

@@ -23,6 +23,11 @@ public struct LegalArticle: Sendable, Equatable {
         case other
     }
 
+    public init(law: String, kind: InstrumentKind) {
+        self.law = law
+        self.kind = kind
+    }
+
     public init?(title: String) {
         guard let law = ArticleTitle.lawName(title) else { return nil }
         self.law = law

@@ -134,15 +134,16 @@ public final class Searcher {
 
     var accumulators: [Accumulator] = []
 
-    /// Per segment, per document: the index in `articleLaws` of the law the document is an
-    /// article of, −1 for none, −2 not yet read from its title (read when first needed).
+    /// Per segment, per document: the law the document is an article of (an index into the
+    /// arrays below), −1 for none (`loadArticleLaws`, when first needed).
     var articleOfDoc: [[Int32]] = []
-    var articleLaws: [LegalArticle] = []
-    /// Each law's kind, as its index in `InstrumentKind.allCases`.
+    /// Per law: its name's UTF-8 bytes, its kind (an index into `InstrumentKind.allCases`,
+    /// read off the name when first needed: `unknownKind` until then), its live articles.
+    var articleLawNames: [[UInt8]] = []
     var articleLawKinds: [UInt8] = []
-    /// Per law (as `articleLaws`): how many articles of it the index holds.
     var articleLawSizes: [Int] = []
-    var articleLawIDs: [String: Int32] = [:]
+    var articleLawIDs: [TermBytes: Int32] = [:]
+    static let unknownKind = UInt8.max
     /// Whether the last query that could rescore articles did (see `search`).
     var lastQueryRescored = false
 
