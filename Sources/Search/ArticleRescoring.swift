@@ -53,29 +53,29 @@ extension Searcher {
     /// when it reaches a window. An index without articles costs one lookup per segment.
     func loadArticleLaws() throws {
         guard articleOfDoc.count != reader.segments.count else { return }
+        // Built aside and kept only whole: a damaged segment leaves the searcher as it was.
         var laws: [[Int32]] = []
+        var names: [[UInt8]] = [], sizes: [Int] = [], ids: [TermBytes: Int32] = [:]
         for view in reader.segments {
             var lawOfDoc = [Int32](repeating: -1, count: view.reader.docCount)
             try view.reader.forEachTerm(withPrefix: [SegmentLayout.articleCountPrefix]) { term, location in
                 let name = TermBytes(bytes: Array(term.dropFirst()))
-                let id: Int32
-                if let known = articleLawIDs[name] {
-                    id = known
-                } else {
-                    id = Int32(articleLawNames.count)
-                    articleLawNames.append(name.bytes)
-                    articleLawKinds.append(Self.unknownKind)
-                    articleLawSizes.append(0)
-                    articleLawIDs[name] = id
+                let id = ids[name] ?? Int32(names.count)
+                if id == names.count {
+                    names.append(name.bytes)
+                    sizes.append(0)
+                    ids[name] = id
                 }
                 var postings = try view.reader.postings(at: location)
                 while try postings.next() {
                     lawOfDoc[postings.doc] = id
-                    if !view.isDeleted(postings.doc) { articleLawSizes[Int(id)] += 1 }
+                    if !view.isDeleted(postings.doc) { sizes[Int(id)] += 1 }
                 }
             }
             laws.append(lawOfDoc)
         }
+        (articleLawNames, articleLawSizes, articleLawIDs) = (names, sizes, ids)
+        articleLawKinds = [UInt8](repeating: Self.unknownKind, count: names.count)
         articleOfDoc = laws
     }
 
@@ -102,10 +102,10 @@ extension Searcher {
 
     /// Rescores the articles among `window` (the best documents, in no order) that do not
     /// contain the query: (BM25 + lawEvidenceWeight × mean of the law's best lawEvidenceDepth
-    /// scores in the window) × (1 + the law's instrument bonus). Documents that contain the
-    /// query keep their BM25 and a containment bonus scaled to stay above anything rescoring
-    /// can reach. Returns the best `needed` after rescoring, best first, each rescored one's
-    /// rescoring by its rank, and the containment bonus's scale.
+    /// scores in the window) × (1 + the law's instrument bonus) × the law's `sizeFactor`.
+    /// Documents that contain the query keep their BM25 and a containment bonus scaled to stay
+    /// above anything rescoring can reach. Returns the best `needed` after rescoring, best
+    /// first, each rescored one's rescoring by its rank, and the containment bonus's scale.
     func rescoreArticles(_ window: [TopK.Entry], needed: Int, containmentBonus bonus: Double) throws
         -> (entries: [TopK.Entry], rescored: [Int: ArticleRescoring], containmentScale: Double) {
         var lawOf = [Int32](repeating: -1, count: window.count)
