@@ -76,6 +76,10 @@ extension Searcher {
         }
         (articleLawNames, articleLawSizes, articleLawIDs) = (names, sizes, ids)
         articleLawKinds = [UInt8](repeating: Self.unknownKind, count: names.count)
+        lawMembers = [Int32](repeating: 0, count: names.count)
+        lawStart = lawMembers
+        lawEvidence = [Double](repeating: 0, count: names.count)
+        lawFactor = [Double](repeating: 1, count: names.count)
         articleOfDoc = laws
     }
 
@@ -124,34 +128,39 @@ extension Searcher {
             return (page.sorted(), [:], 1)
         }
 
-        // Each law's evidence: the sum of its best `depth` scores in the window. Members are
-        // grouped by law (a counting sort); a law with more of them keeps its best by selection.
+        // Each law's evidence: the sum of its best `depth` scores in the window, and its
+        // factor (kind × size). Members are grouped by law with per-law counters kept by the
+        // searcher, so the work follows the window, not the number of laws in the index; a
+        // law with more members than `depth` keeps its best by selection.
         let depth = max(1, ranking.lawEvidenceDepth)
-        var start = [Int32](repeating: 0, count: articleLawNames.count + 1)
-        for law in lawOf where law >= 0 { start[Int(law) + 1] += 1 }
-        for l in 0..<articleLawNames.count { start[l + 1] += start[l] }
-        var fill = start
-        var grouped = [Double](repeating: 0, count: Int(start[articleLawNames.count]))
-        for (i, law) in lawOf.enumerated() where law >= 0 {
-            grouped[Int(fill[Int(law)])] = window[i].score
-            fill[Int(law)] += 1
+        var touched: [Int32] = []
+        for law in lawOf where law >= 0 {
+            if lawMembers[Int(law)] == 0 { touched.append(law) }
+            lawMembers[Int(law)] += 1
         }
-        // …and its factor (kind × size), for the laws present only.
+        var next: Int32 = 0
+        for law in touched {
+            lawStart[Int(law)] = next
+            next += lawMembers[Int(law)]
+        }
+        var grouped = [Double](repeating: 0, count: Int(next))
+        for (i, law) in lawOf.enumerated() where law >= 0 {
+            grouped[Int(lawStart[Int(law)])] = window[i].score
+            lawStart[Int(law)] += 1
+        }
         let factorOfKind = LegalArticle.InstrumentKind.allCases.map { 1 + (ranking.instrumentBonus[$0] ?? 0) }
-        var sum = [Double](repeating: 0, count: articleLawNames.count)
-        var factor = [Double](repeating: 1, count: articleLawNames.count)
+        let evidenceWeight = ranking.lawEvidenceWeight
         grouped.withUnsafeMutableBufferPointer { g in
-            for law in 0..<articleLawNames.count where start[law + 1] > start[law] {
-                let members = UnsafeMutableBufferPointer(rebasing: g[Int(start[law])..<Int(start[law + 1])])
+            for law in touched.map(Int.init) {
+                let end = Int(lawStart[law]), count = Int(lawMembers[law])
+                let members = UnsafeMutableBufferPointer(rebasing: g[(end - count)..<end])
                 if members.count > depth { selectFirst(depth, of: members, by: >) }
-                sum[law] = members.prefix(depth).reduce(0, +)
-                factor[law] = factorOfKind[lawKindIndex(law)] * sizeFactor(articles: articleLawSizes[law])
+                lawEvidence[law] = evidenceWeight * members.prefix(depth).reduce(0, +) / Double(depth)
+                lawFactor[law] = factorOfKind[lawKindIndex(law)] * sizeFactor(articles: articleLawSizes[law])
+                lawMembers[law] = 0
             }
         }
-        let evidenceWeight = ranking.lawEvidenceWeight
-        func rescoring(_ law: Int) -> (added: Double, factor: Double) {
-            (evidenceWeight * sum[law] / Double(depth), factor[law])
-        }
+        func rescoring(_ law: Int) -> (added: Double, factor: Double) { (lawEvidence[law], lawFactor[law]) }
         // A document without the query scores below the sum of the terms' weighted idf
         // (`bonus`), and so does any law's evidence: after rescoring, below this many times it.
         let largestBonus = max(0, ranking.instrumentBonus.values.max() ?? 0)

@@ -144,6 +144,12 @@ public final class Searcher {
     var articleLawSizes: [Int] = []
     var articleLawIDs: [TermBytes: Int32] = [:]
     static let unknownKind = UInt8.max
+    /// Per law, scratch for one rescoring: members in the window (zero between queries),
+    /// where they are grouped, and the evidence and factor computed from them.
+    var lawMembers: [Int32] = []
+    var lawStart: [Int32] = []
+    var lawEvidence: [Double] = []
+    var lawFactor: [Double] = []
     /// Whether the last query that could rescore articles did (see `search`).
     var lastQueryRescored = false
 
