@@ -61,10 +61,31 @@ public struct DocumentRecord: Sendable, Equatable {
     /// The document's path: the file, or `FILE#ID` for a line of a collection.
     public var path: String { collectionID.isEmpty ? file : file + "#" + collectionID }
 
-    func encode(into w: inout ByteWriter) {
-        w.string(file)
+    /// `file` cut after its last "/": the directory (with the slash; "" for none) and the name.
+    static func split(_ file: String) -> (directory: Substring, name: Substring) {
+        guard let slash = file.utf8.lastIndex(of: UInt8(ascii: "/")) else { return ("", Substring(file)) }
+        let cut = file.utf8.index(after: slash)
+        return (file[..<cut], file[cut...])
+    }
+
+    /// Writes the record; `directory` gives the number under which the segment stores the
+    /// directory part of `file` (one copy for all the files of a folder). The DOCID is written
+    /// as a tag: 0 and the string, 1 when it is the collection id, or 2 + n when it is the
+    /// last n bytes of the file's path (a plain file's path relative to the indexed folder).
+    /// UTF-8, the usual encoding, is written as an empty string.
+    func encode(into w: inout ByteWriter, directory: (Substring) -> Int) {
+        let (dir, name) = Self.split(file)
+        w.varint(directory(dir))
+        w.string(String(name))
         w.string(collectionID)
-        w.string(docID)
+        if !docID.isEmpty && docID == collectionID {
+            w.varint(1)
+        } else if !docID.isEmpty && file.utf8.count >= docID.utf8.count && file.utf8.reversed().starts(with: docID.utf8.reversed()) {
+            w.varint(2 + docID.utf8.count)
+        } else {
+            w.varint(0)
+            w.string(docID)
+        }
         w.string(title)
         w.u8(format.rawValue)
         w.varint(fileSize)
@@ -73,15 +94,21 @@ public struct DocumentRecord: Sendable, Equatable {
         w.varint(sourceOffset)
         w.varint(sourceLength)
         w.varint(UInt64(length))
-        w.string(encoding)
+        w.string(encoding == "UTF-8" ? "" : encoding)
         w.string(date)
         w.string(docNumber)
     }
 
-    static func decode(_ r: inout ByteReader) throws -> DocumentRecord {
-        let file = try r.string()
+    /// Reads what `encode` wrote; `directory` returns the directory stored under a number.
+    static func decode(_ r: inout ByteReader, directory: (Int) throws -> String) throws -> DocumentRecord {
+        let file = try directory(try r.varint(max: Int(UInt32.max))) + r.string()
         let collectionID = try r.string()
-        let docID = try r.string()
+        let docID: String
+        switch try r.varint(max: file.utf8.count + 2) {
+        case 0: docID = try r.string()
+        case 1: docID = collectionID
+        case let tag: docID = String(decoding: file.utf8.suffix(tag - 2), as: UTF8.self)
+        }
         let title = try r.string()
         guard let format = SourceFormat(rawValue: try r.u8()) else { throw r.corrupt("unknown source format") }
         let fileSize = try r.varint()
@@ -96,7 +123,7 @@ public struct DocumentRecord: Sendable, Equatable {
         var record = DocumentRecord(file: file, collectionID: collectionID, docID: docID, title: title, format: format,
                               fileSize: fileSize, modified: modified, contentHash: contentHash,
                               sourceOffset: sourceOffset, sourceLength: sourceLength, length: UInt32(length),
-                              encoding: encoding)
+                              encoding: encoding.isEmpty ? "UTF-8" : encoding)
         record.date = date
         record.docNumber = docNumber
         return record

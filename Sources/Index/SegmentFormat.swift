@@ -4,18 +4,21 @@ import IndexFormat
 
 /// A segment file (`<name>.seg`, kind "SEGM") holds an immutable inverted index over its
 /// documents. The byte layout is specified in docs/FORMAT.md; in short: postings (per
-/// term: a header, skip entries, document blocks, positions), the term dictionary (term
-/// bytes, offsets, postings offsets), document records and lengths, and a table of
-/// contents.
+/// term: a header, skip entries, document blocks, positions), the term dictionary (blocks
+/// of front-coded terms and their index), the documents' directories, records and lengths,
+/// and a table of contents.
 public enum SegmentLayout {
     static let kind = "SEGM"
     /// Version 2 replaced the flat term dictionary (every term's bytes, a u32 and a u64
     /// offset) with front-coded blocks, and per-term checksums of short postings with one
-    /// per block: a fifth smaller index.
-    static let version: UInt32 = 2
-    static let sectionCount = 6
-    /// Section starts, term count, doc count, sum of lengths, CRC of doc lengths, CRC of the toc.
-    static let tocSize = sectionCount * 8 + 4 + 4 + 8 + 4 + 4
+    /// per block: a fifth smaller index. Version 3 stores each folder's path once (a record
+    /// names its directory by number), a DOCID that repeats the end of the path as its
+    /// length, and u32 record offsets: a tenth smaller for collections of short files.
+    static let version: UInt32 = 3
+    static let sectionCount = 7
+    /// Section starts, term count, doc count, sum of lengths, CRCs of the doc lengths and of
+    /// the directories, CRC of the toc.
+    static let tocSize = sectionCount * 8 + 4 + 4 + 8 + 4 + 4 + 4
     static let skipEntrySize = 20
     /// Terms per block of the term dictionary: a lookup binary-searches the blocks' first
     /// terms, then walks one block.
@@ -82,6 +85,9 @@ struct SegmentEncoder {
     private var docRecords = ByteWriter()
     private var docOffsets = ByteWriter()
     private var docLengths = ByteWriter()
+    /// The directories of the documents' files, each stored once, and their numbers.
+    private var directoryNames: [String] = []
+    private var directoryNumbers: [Substring: Int] = [:]
     private var lengths: [UInt32] = []
     private(set) var termCount = 0
     private(set) var docCount = 0
@@ -144,8 +150,16 @@ struct SegmentEncoder {
 
     mutating func addDocument(_ record: DocumentRecord) {
         let start = docRecords.count
-        docOffsets.u64(UInt64(start))
-        record.encode(into: &docRecords)
+        // Record offsets are u32: flushes (bounded by memory) and merges (by maxMergeBytes)
+        // keep a segment's records far below 4 GB.
+        precondition(docRecords.count < Int(UInt32.max) - (1 << 20), "document records past 4 GB in one segment")
+        docOffsets.u32(UInt32(start))
+        record.encode(into: &docRecords) { directory in
+            if let known = directoryNumbers[directory] { return known }
+            directoryNumbers[directory] = directoryNames.count
+            directoryNames.append(String(directory))
+            return directoryNames.count - 1
+        }
         docRecords.u32(docRecords.checksum(from: start))
         docLengths.u32(record.length)
         lengths.append(record.length)
@@ -352,13 +366,23 @@ struct SegmentEncoder {
     /// table of contents (whose offsets count the bytes streamed before `out`).
     private mutating func appendSections(to out: inout ByteWriter) {
         let base = streamedBytes
-        docOffsets.u64(UInt64(docRecords.count))
+        docOffsets.u32(UInt32(docRecords.count))
         postingsOffsets.u64(UInt64(base + out.count - FileEnvelope.headerSize))
         let (termBlocks, blockIndex) = encodeDictionary()
+        // Directories: u32 count, (count + 1) u32 offsets into the bytes that follow.
+        var directories = ByteWriter()
+        directories.u32(UInt32(directoryNames.count))
+        var directoryBytes: [UInt8] = []
+        directories.u32(0)
+        for name in directoryNames {
+            directoryBytes.append(contentsOf: name.utf8)
+            directories.u32(UInt32(directoryBytes.count))
+        }
+        directories.append(directoryBytes)
         var starts: [UInt64] = [UInt64(FileEnvelope.headerSize)]
-        out.bytes.reserveCapacity(out.count + termBlocks.count + blockIndex.count
+        out.bytes.reserveCapacity(out.count + termBlocks.count + blockIndex.count + directories.count
                                   + docRecords.count + docOffsets.count + docLengths.count + 1024)
-        for section in [termBlocks, blockIndex, docRecords, docOffsets, docLengths] {
+        for section in [termBlocks, blockIndex, directories, docRecords, docOffsets, docLengths] {
             starts.append(UInt64(base + out.count))
             out.append(section.bytes)
         }
@@ -368,6 +392,7 @@ struct SegmentEncoder {
         out.u32(UInt32(docCount))
         out.u64(sumLength)
         out.u32(CRC32.checksum(docLengths.bytes))
+        out.u32(CRC32.checksum(directories.bytes))
         out.u32(out.checksum(from: tocStart))
     }
 }
@@ -388,9 +413,12 @@ public final class SegmentReader: @unchecked Sendable {
     private let termBlocksStart: Int
     private let blockIndexStart: Int
     private let docRecordsStart: Int
+    private let directoriesStart: Int
     private let docOffsetsStart: Int
     private let docLengthsStart: Int
     private let docLengthsChecksum: UInt32
+    private let directoriesChecksum: UInt32
+    private let directoryCount: Int
     private let blockCount: Int
     private let verified: VerifiedParts
 
@@ -405,8 +433,10 @@ public final class SegmentReader: @unchecked Sendable {
         private let wordCount: Int
         private let blockCount: Int
         private let termCount: Int
-        private let lengthsLock = NSLock()
-        private var lengths = false
+        private let sectionsLock = NSLock()
+        /// Sections checked whole, a bit each (`Section`).
+        private var sections: UInt8 = 0
+        enum Section: UInt8 { case lengths = 1, directories = 2 }
 
         init(blockCount: Int, termCount: Int) {
             self.blockCount = blockCount
@@ -433,10 +463,10 @@ public final class SegmentReader: @unchecked Sendable {
             words[word].bitwiseOr(mask, ordering: .relaxed)
         }
 
-        func lengthsOnce(_ check: () throws -> Void) throws {
-            if lengthsLock.withLock({ lengths }) { return }
+        func sectionOnce(_ section: Section, _ check: () throws -> Void) throws {
+            if sectionsLock.withLock({ sections & section.rawValue != 0 }) { return }
             try check()
-            lengthsLock.withLock { lengths = true }
+            sectionsLock.withLock { sections |= section.rawValue }
         }
     }
 
@@ -454,6 +484,7 @@ public final class SegmentReader: @unchecked Sendable {
         docCount = Int(try toc.u32())
         sumLength = try toc.u64()
         docLengthsChecksum = try toc.u32()
+        directoriesChecksum = try toc.u32()
         guard try toc.u32() == CRC32.checksum(tocBytes) else {
             throw CorruptIndexError(file: name, reason: "table of contents checksum mismatch")
         }
@@ -463,13 +494,16 @@ public final class SegmentReader: @unchecked Sendable {
             throw CorruptIndexError(file: name, reason: "table of contents out of order")
         }
         blockCount = (termCount + SegmentLayout.termBlockSize - 1) / SegmentLayout.termBlockSize
+        let directoryCount = ends[3] - starts[3] >= 4 ? Int(UInt32(littleEndian: file.bytes.loadUnaligned(fromByteOffset: starts[3], as: UInt32.self))) : -1
         guard ends[2] - starts[2] == blockCount * SegmentLayout.blockIndexEntrySize,
-              ends[4] - starts[4] == (docCount + 1) * 8,
-              ends[5] - starts[5] == docCount * 4 else {
+              directoryCount >= 0, ends[3] - starts[3] >= 4 + (directoryCount + 1) * 4,
+              ends[5] - starts[5] == (docCount + 1) * 4,
+              ends[6] - starts[6] == docCount * 4 else {
             throw CorruptIndexError(file: name, reason: "section sizes disagree with the counts")
         }
-        (postingsStart, termBlocksStart, blockIndexStart) = (starts[0], starts[1], starts[2])
-        (docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[3], starts[4], starts[5])
+        self.directoryCount = directoryCount
+        (postingsStart, termBlocksStart, blockIndexStart, directoriesStart) = (starts[0], starts[1], starts[2], starts[3])
+        (docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[4], starts[5], starts[6])
         verified = VerifiedParts(blockCount: blockCount, termCount: termCount)
         mappedBytes = file.bytes
     }
@@ -705,7 +739,7 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     private func verifyLengths() throws {
-        try verified.lengthsOnce {
+        try verified.sectionOnce(.lengths) {
             guard CRC32.checksum(section(docLengthsStart, docLengthsStart + docCount * 4)) == docLengthsChecksum else {
                 throw reader.corrupt("document lengths checksum mismatch")
             }
@@ -715,17 +749,34 @@ public final class SegmentReader: @unchecked Sendable {
     public func document(_ doc: Int) throws -> DocumentRecord {
         guard doc >= 0, doc < docCount else { throw reader.corrupt("document \(doc) out of range") }
         let r = reader
-        let s = try r.offset(at: docOffsetsStart + doc * 8, limit: file.count)
-        let e = try r.offset(at: docOffsetsStart + (doc + 1) * 8, limit: file.count)
+        let s = Int(try r.u32(at: docOffsetsStart + doc * 4))
+        let e = Int(try r.u32(at: docOffsetsStart + (doc + 1) * 4))
         guard s + 4 <= e, docRecordsStart + e <= docOffsetsStart else { throw r.corrupt("document \(doc) record out of bounds") }
         let record = section(docRecordsStart + s, docRecordsStart + e - 4)
         guard try r.u32(at: docRecordsStart + e - 4) == CRC32.checksum(record) else {
             throw r.corrupt("document \(doc) record checksum mismatch")
         }
         var recordReader = ByteReader(record, file: name)
-        let decoded = try DocumentRecord.decode(&recordReader)
+        let decoded = try DocumentRecord.decode(&recordReader, directory: directory)
         guard recordReader.isAtEnd else { throw r.corrupt("document \(doc) record has trailing bytes") }
         return decoded
+    }
+
+    /// Directory `number` of the documents' files (checked with its section the first time).
+    private func directory(_ number: Int) throws -> String {
+        let r = reader
+        let end = docRecordsStart
+        try verified.sectionOnce(.directories) {
+            guard CRC32.checksum(section(directoriesStart, end)) == directoriesChecksum else {
+                throw r.corrupt("directories checksum mismatch")
+            }
+        }
+        guard number < directoryCount else { throw r.corrupt("directory \(number) out of range") }
+        let bytesStart = directoriesStart + 4 + (directoryCount + 1) * 4
+        let s = Int(try r.u32(at: directoriesStart + 4 + number * 4))
+        let e = Int(try r.u32(at: directoriesStart + 4 + (number + 1) * 4))
+        guard s <= e, bytesStart + e <= end else { throw r.corrupt("directory \(number) out of bounds") }
+        return String(decoding: section(bytesStart + s, bytesStart + e), as: UTF8.self)
     }
 
     /// Full check: checksum, records, and every postings list decodes, sorted and in range.

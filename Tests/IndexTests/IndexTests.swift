@@ -430,6 +430,41 @@ func paths(_ reader: IndexReader) throws -> [String] {
     }
 }
 
+@Suite struct DocumentRecordTests {
+    /// Records keep every field through a segment, whatever their paths and DOCIDs: a folder's
+    /// path is stored once, a DOCID that ends the path as its length.
+    @Test func recordsRoundTripThroughASegment() throws {
+        func record(_ file: String, _ collectionID: String, _ docID: String, encoding: String = "UTF-8") -> DocumentRecord {
+            var r = DocumentRecord(file: file, collectionID: collectionID, docID: docID, title: "标题 \(docID)", format: collectionID.isEmpty ? .plain : .jsonLine,
+                                   fileSize: 1234, modified: 1_700_000_000_123_456_789, contentHash: 0xDEAD_BEEF, sourceOffset: 7,
+                                   sourceLength: 99, length: 42, encoding: encoding)
+            r.date = "2020-03-05"
+            r.docNumber = "國發〔2020〕5號"
+            return r
+        }
+        let records = [
+            record("/data/laws/a.txt", "", "a.txt"),
+            record("/data/laws/sub/b.md", "", "sub/b.md"),
+            record("/data/laws/sub/c.md", "", "elsewhere.md", encoding: "GB18030"),
+            record("/data/laws/sub/d.md", "", ""),
+            record("/data/laws/sub/d.md", "", "/data/laws/sub/d.md"),
+            record("/data/coll.jsonl", "d000001", "d000001"),
+            record("/data/coll.jsonl", "d2", "other"),
+            record("/文件/政策.md", "", "政策.md", encoding: "Big5"),
+            record("/x", "", "x"),
+            record("relative.txt", "", "relative.txt"),
+            record("/data/laws/", "", ""),
+        ]
+        var encoder = SegmentEncoder()
+        for r in records { encoder.addDocument(r) }
+        let dir = TemporaryDirectory()
+        try FileSystem.writeAndSync(dir.path + "/r.seg", encoder.finish())
+        let segment = try SegmentReader(path: dir.path + "/r.seg", name: "r.seg", verifyChecksum: true)
+        for (i, r) in records.enumerated() { #expect(try segment.document(i) == r, "record \(i)") }
+        try segment.verify(path: dir.path + "/r.seg")
+    }
+}
+
 @Suite struct ArticleCountTests {
     /// A document titled as an article of a law adds one posting to its law's count term;
     /// a removed one's posting is deleted with it, and merges keep the rest.
