@@ -686,6 +686,43 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// The terms that are the character `character` (its UTF-8 bytes) or it followed by one
+    /// more character: its unigram and the bigrams it begins, which a lone character of a
+    /// query stands for. Read off each entry's first eight bytes, without rebuilding terms:
+    /// a question's characters walk thousands of bigrams.
+    public func characterAndBigrams(_ character: [UInt8]) throws -> [TermLocation] {
+        precondition(character.count >= 1 && character.count <= 4)
+        let first = try character.withUnsafeBytes { try lowerBound($0) }
+        let mask = UInt64.max >> UInt64(64 - 8 * character.count)
+        let prefix = character.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+        var result: [TermLocation] = []
+        var b = first / SegmentLayout.termBlockSize
+        while b < blockCount {
+            var w = try block(b)
+            while try w.next() {
+                guard w.ordinal >= first else { continue }
+                guard w.termLength >= character.count, w.head & mask == prefix else { return result }
+                let rest = w.termLength - character.count
+                let lead = UInt8(truncatingIfNeeded: w.head >> UInt64(8 * character.count))
+                if rest == 0 || rest == Self.utf8Width(lead) { result.append(w.location) }
+            }
+            b += 1
+        }
+        return result
+    }
+
+    /// Bytes of the UTF-8 sequence `lead` begins (1 for a stray continuation byte, as decoding
+    /// with replacement reads it).
+    @inline(__always)
+    static func utf8Width(_ lead: UInt8) -> Int {
+        switch lead {
+        case 0..<0xC0: 1
+        case 0xC0..<0xE0: 2
+        case 0xE0..<0xF0: 3
+        default: 4
+        }
+    }
+
     public func postings(_ ordinal: Int) throws -> PostingsCursor {
         try postings(at: location(ordinal))
     }

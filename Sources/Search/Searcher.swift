@@ -260,17 +260,7 @@ public final class Searcher {
         case let .characterPrefix(bytes):
             // Bigrams that begin with the character, and its unigram; not the words of three
             // or more characters that begin with it (no word of two characters is indexed).
-            var result: [TermLocation] = []
-            try segment.forEachTerm(withPrefix: bytes) { t, location in
-                let rest = t.count - bytes.count
-                if rest == 0 {
-                    result.append(location)
-                } else {
-                    let tail = UnsafeBufferPointer(rebasing: t.bindMemory(to: UInt8.self)[bytes.count...])
-                    if UTF8Decoding.decode(tail, at: 0).length == rest { result.append(location) }
-                }
-            }
-            return result
+            return try segment.characterAndBigrams(bytes)
         }
     }
 

@@ -376,6 +376,15 @@ func paths(_ reader: IndexReader) throws -> [String] {
             let expected = terms.indices.filter { terms[$0].starts(with: prefix) }
             #expect(Array(try segment.terms(withPrefix: prefix)) == expected)
         }
+        // A character and the bigrams it begins: the term itself, or it and one more character.
+        for character in "复工产园区的一国无a".map({ Array(String($0).utf8) }) {
+            let expected = terms.indices.filter { t in
+                guard terms[t].starts(with: character) else { return false }
+                let rest = String(decoding: terms[t].dropFirst(character.count), as: UTF8.self)
+                return rest.unicodeScalars.count <= 1
+            }
+            #expect(try segment.characterAndBigrams(character).map(\.ordinal) == expected, "\(String(decoding: character, as: UTF8.self))")
+        }
     }
 
     /// Short postings are checked a dictionary block at a time, long ones on their own:
