@@ -163,6 +163,8 @@ public final class Searcher {
 
     /// Where scoring scans decode a block of documents and frequencies.
     private let blockDocs = UnsafeMutablePointer<UInt32>.allocate(capacity: BitPacking.blockSize)
+    /// The documents of the rarest element of the query being scored (kept between queries).
+    private var rarestDocs: [UInt32] = []
     private let blockFreqs = UnsafeMutablePointer<UInt32>.allocate(capacity: BitPacking.blockSize)
 
     deinit {
@@ -369,6 +371,13 @@ public final class Searcher {
             let segment = view.reader
             let norms = try lengthNorms(segment: s)
             accumulators[s].reset(documentCount: segment.docCount, countingElements: elementCount > 0)
+            // Only the documents of the rarest element can hold every element: they are the
+            // candidates' superset, kept while scoring instead of scanning every document.
+            var rarest = -1
+            for t in plan.terms.indices where isElement[t] {
+                if rarest < 0 || sourcesBySegment[s][t].docFreq < sourcesBySegment[s][rarest].docFreq { rarest = t }
+            }
+            rarestDocs.removeAll(keepingCapacity: true)
             try accumulators[s].withBuffers { scores, matched, elementsHeld in
                 try norms.withUnsafeBufferPointer { norms in
                     // Runs once per posting of every query term: raw buffers, blocks of documents.
@@ -390,16 +399,17 @@ public final class Searcher {
                                 let n = try cursor.nextBlock(docs: blockDocs, freqs: blockFreqs)
                                 if n == 0 { break }
                                 for i in 0..<n { add(Int(blockDocs[i]), blockFreqs[i], termIDF, element) }
+                                if t == rarest { rarestDocs.append(contentsOf: UnsafeBufferPointer(start: blockDocs, count: n)) }
                             }
                         case let .merged(d):
                             for i in d.docs.indices { add(Int(d.docs[i]), UInt32(d.freqs[i]), termIDF, element) }
+                            if t == rarest { for doc in d.docs { rarestDocs.append(UInt32(doc)) } }
                         }
                     }
                 }
-                if elementCount > 0 {
-                    for doc in 0..<segment.docCount where Int(elementsHeld[doc]) == elementCount {
-                        candidates.append(TopK.Entry(score: scores[doc], segment: s, doc: doc, exact: false))
-                    }
+                // In document order, as the postings are; a deleted one never counts its elements.
+                for doc in rarestDocs.lazy.map(Int.init) where Int(elementsHeld[doc]) == elementCount {
+                    candidates.append(TopK.Entry(score: scores[doc], segment: s, doc: doc, exact: false))
                 }
             }
         }
