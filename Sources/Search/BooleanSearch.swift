@@ -35,15 +35,15 @@ extension Searcher {
         let normalizer = analyzer.normalizer
 
         // Document frequencies of the scoring terms over all segments.
-        var perSegment: [(ordinals: [[TermLocation]], docs: [TermDocs])] = []
+        var perSegment: [(locations: [[TermLocation]], docs: [TermDocs])] = []
         var docFreq = [Int](repeating: 0, count: scoring.terms.count)
         for view in reader.segments {
-            let ordinals = try allTerms.map { try self.ordinals($0, in: view.reader) }
+            let locations = try allTerms.map { try self.locations($0, in: view.reader) }
             let docs = try allTerms.indices.map {
-                try termDocs(try scoringOrdinals(allTerms[$0], in: view.reader, positional: ordinals[$0]), in: view.reader)
+                try termDocs(try scoringLocations(allTerms[$0], in: view.reader, positional: locations[$0]), in: view.reader)
             }
             for t in scoring.terms.indices { docFreq[t] += docs[t].docs.count }
-            perSegment.append((ordinals, docs))
+            perSegment.append((locations, docs))
         }
         let idf = docFreq.indices.map { scoring.weights[$0] * bm25.idf(docFreq: docFreq[$0], documentCount: n) }
         let bonus = idf.reduce(0, +)
@@ -52,7 +52,7 @@ extension Searcher {
         var total = 0, exactTotal = 0
         for (s, view) in reader.segments.enumerated() {
             let segment = view.reader
-            let (ordinals, docs) = perSegment[s]
+            let (locations, docs) = perSegment[s]
             var containment: [String: [Bool]] = [:]
             func contains(_ text: String) throws -> [Bool] {
                 if let cached = containment[text] { return cached }
@@ -68,7 +68,7 @@ extension Searcher {
                     remapped.termIndices = part.elements.map { termIndex[$0.term]! }
                     var plan = scoring
                     plan.parts = [remapped]
-                    let matches = try phraseMatches(plan, segment: segment, ordinals: ordinals, candidates: candidates ?? [])
+                    let matches = try phraseMatches(plan, segment: segment, locations: locations, candidates: candidates ?? [])
                     for doc in matches { result[Int(doc)] = true }
                 }
                 containment[text] = result

@@ -41,7 +41,7 @@ extension Searcher {
             var df = 0
             var tf = [Int](repeating: 0, count: hits.count)
             for (s, view) in reader.segments.enumerated() {
-                let docs = try termDocs(try scoringOrdinals(term, in: view.reader), in: view.reader)
+                let docs = try termDocs(try scoringLocations(term, in: view.reader), in: view.reader)
                 df += docs.docs.count
                 for (h, hit) in hits.enumerated() where hit.segment == s {
                     if let i = docs.docs.firstIndex(of: Int32(hit.doc)) { tf[h] = Int(docs.freqs[i]) }

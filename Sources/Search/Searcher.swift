@@ -247,15 +247,15 @@ public final class Searcher {
 
     /// The terms whose documents and frequencies score `term`: for a lone character its
     /// character-count term when the segment has one, else the terms it begins.
-    func scoringOrdinals(_ term: QueryTerm, in segment: SegmentReader, positional: [TermLocation]? = nil) throws -> [TermLocation] {
+    func scoringLocations(_ term: QueryTerm, in segment: SegmentReader, positional: [TermLocation]? = nil) throws -> [TermLocation] {
         if case let .characterPrefix(bytes) = term, let o = try lookup([SegmentLayout.characterCountPrefix] + bytes, in: segment) {
             return [o]
         }
-        return try positional ?? ordinals(term, in: segment)
+        return try positional ?? locations(term, in: segment)
     }
 
     /// The terms (with positions) `term` stands for in a segment.
-    func ordinals(_ term: QueryTerm, in segment: SegmentReader) throws -> [TermLocation] {
+    func locations(_ term: QueryTerm, in segment: SegmentReader) throws -> [TermLocation] {
         switch term {
         case let .exact(bytes):
             return try lookup(bytes, in: segment).map { [$0] } ?? []
@@ -266,10 +266,10 @@ public final class Searcher {
         }
     }
 
-    func termDocs(_ ordinals: [TermLocation], in segment: SegmentReader) throws -> TermDocs {
+    func termDocs(_ locations: [TermLocation], in segment: SegmentReader) throws -> TermDocs {
         var result = TermDocs()
-        if ordinals.count == 1 {
-            var cursor = try segment.postings(at: ordinals[0])
+        if locations.count == 1 {
+            var cursor = try segment.postings(at: locations[0])
             result.docs.reserveCapacity(cursor.docFreq)
             result.freqs.reserveCapacity(cursor.docFreq)
             while try cursor.next() {
@@ -279,8 +279,8 @@ public final class Searcher {
             return result
         }
         var freq: [Int32: Int32] = [:]
-        for ordinal in ordinals {
-            var cursor = try segment.postings(at: ordinal)
+        for location in locations {
+            var cursor = try segment.postings(at: location)
             while try cursor.next() { freq[Int32(cursor.doc), default: 0] += Int32(cursor.freq) }
         }
         for doc in freq.keys.sorted() {
@@ -324,22 +324,22 @@ public final class Searcher {
             return SearchResult(query: query, total: 0, exactCount: countExact ? 0 : nil, hits: [])
         }
         let n = reader.statisticsDocumentCount
-        // Per segment, per term: the ordinals phrases read, and where its scoring postings
+        // Per segment, per term: the terms phrases read, and where its scoring postings
         // come from (a cursor on one list, or several lists merged).
-        var ordinalsBySegment: [[[TermLocation]]] = []
+        var locationsBySegment: [[[TermLocation]]] = []
         var sourcesBySegment: [[PostingsSource]] = []
         var docFreq = [Int](repeating: 0, count: plan.terms.count)
         // The terms every part needs: a document holding all of them is a candidate for
         // containment (counted per document while scoring, instead of intersecting lists).
         let isElement = plan.isElement
         for view in reader.segments {
-            var segmentOrdinals: [[TermLocation]] = []
+            var segmentLocations: [[TermLocation]] = []
             var sources: [PostingsSource] = []
             for (t, term) in plan.terms.enumerated() {
                 // Positions are read only for phrase elements; a term that only scores needs
                 // no positional lists (for a character, the bigrams it begins).
-                let o = isElement[t] ? try ordinals(term, in: view.reader) : []
-                let scoring = try scoringOrdinals(term, in: view.reader, positional: isElement[t] ? o : nil)
+                let o = isElement[t] ? try locations(term, in: view.reader) : []
+                let scoring = try scoringLocations(term, in: view.reader, positional: isElement[t] ? o : nil)
                 let source: PostingsSource
                 switch scoring.count {
                 case 0: source = .none
@@ -347,10 +347,10 @@ public final class Searcher {
                 default: source = .merged(try termDocs(scoring, in: view.reader))
                 }
                 docFreq[t] += source.docFreq
-                segmentOrdinals.append(o)
+                segmentLocations.append(o)
                 sources.append(source)
             }
-            ordinalsBySegment.append(segmentOrdinals)
+            locationsBySegment.append(segmentLocations)
             sourcesBySegment.append(sources)
         }
         // A term's weight scales its whole BM25 part, so it folds into its idf.
@@ -421,7 +421,7 @@ public final class Searcher {
         var exactFound = 0
         // With metadata constraints some exact candidates may be filtered out, so check all.
         if countExact || !constraints.isEmpty {
-            exactTotal = try checkContainment(candidates[...], plan: plan, ordinals: ordinalsBySegment, into: &exact)
+            exactTotal = try checkContainment(candidates[...], plan: plan, locations: locationsBySegment, into: &exact)
             exactFound = exactTotal
         } else if !candidates.isEmpty && needed > 0 {
             // Best unchecked candidates first, in growing rounds.
@@ -432,7 +432,7 @@ public final class Searcher {
                 var best = TopK(capacity: chunk)
                 for c in unchecked { best.insert(c) }
                 let round = best.sorted()
-                found += try checkContainment(round[...], plan: plan, ordinals: ordinalsBySegment, into: &exact)
+                found += try checkContainment(round[...], plan: plan, locations: locationsBySegment, into: &exact)
                 exactFound = found
                 if round.count == unchecked.count { break }
                 let threshold = round[round.count - 1]
@@ -538,14 +538,14 @@ public final class Searcher {
     /// `exact`; returns how many did.
     @discardableResult
     func checkContainment(_ candidates: ArraySlice<TopK.Entry>, plan: QueryPlan,
-                          ordinals: [[[TermLocation]]], into exact: inout [[Bool]]) throws -> Int {
+                          locations: [[[TermLocation]]], into exact: inout [[Bool]]) throws -> Int {
         var bySegment = [[Int32]](repeating: [], count: reader.segments.count)
         for c in candidates { bySegment[c.segment].append(Int32(c.doc)) }
         var found = 0
         for (s, var docs) in bySegment.enumerated() where !docs.isEmpty {
             docs.sort()
             let matches = try phraseMatches(plan, segment: reader.segments[s].reader,
-                                            ordinals: ordinals[s], candidates: docs)
+                                            locations: locations[s], candidates: docs)
             if exact[s].isEmpty { exact[s] = [Bool](repeating: false, count: reader.segments[s].reader.docCount) }
             for doc in matches { exact[s][Int(doc)] = true }
             found += matches.count
@@ -556,11 +556,11 @@ public final class Searcher {
     /// Those of `candidates` (sorted documents holding every element) in which every part
     /// of the plan occurs as a phrase.
     func phraseMatches(_ plan: QueryPlan, segment: SegmentReader,
-                       ordinals: [[TermLocation]], candidates: [Int32]) throws -> [Int32] {
+                       locations: [[TermLocation]], candidates: [Int32]) throws -> [Int32] {
         var remaining = candidates
         var starts: [Int32] = [], positions: [Int32] = [], kept: [Int32] = [], scratch: [Int32] = []
         for part in plan.parts where part.elements.count > 1 {
-            var cursors: [[PostingsCursor]] = try part.termIndices.map { t in try ordinals[t].map { try segment.postings(at: $0) } }
+            var cursors: [[PostingsCursor]] = try part.termIndices.map { t in try locations[t].map { try segment.postings(at: $0) } }
             var frequencies = [Int](repeating: 0, count: cursors.count)
             remaining = try remaining.filter { doc in
                 for e in cursors.indices { frequencies[e] = try frequency(&cursors[e], at: Int(doc)) }
