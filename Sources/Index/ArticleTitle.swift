@@ -12,7 +12,7 @@ public enum ArticleTitle {
     }
 
     /// The title before a final 第N条 (or 條), with an optional 之N: nil without one.
-    /// Works on scalars: titles are read for hundreds of documents a query.
+    /// Works on scalars: indexing reads every document's title with it.
     public static func lawName(_ title: String) -> String? {
         var s = Array(title.unicodeScalars)
         func trimTrailingSpace() { while let last = s.last, last.properties.isWhitespace { s.removeLast() } }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Analysis
 import IndexFormat
 
 /// A segment file (`<name>.seg`, kind "SEGM") holds an immutable inverted index over its
@@ -63,11 +64,8 @@ public enum SegmentLayout {
     /// little-endian in `head`: a term of more than eight bytes has at least three characters.
     @inline(__always)
     static func hasPositions(head: UInt64, length: Int) -> Bool {
-        guard length <= 8, length > 0 else { return length == 0 }
-        if UInt8(truncatingIfNeeded: head) == characterCountPrefix || UInt8(truncatingIfNeeded: head) == articleCountPrefix { return false }
-        var scalars = 0
-        for i in 0..<length where UInt8(truncatingIfNeeded: head >> UInt64(8 * i)) & 0xC0 != 0x80 { scalars += 1 }
-        return scalars <= 2
+        guard length <= 8 else { return false }
+        return withUnsafeBytes(of: head.littleEndian) { hasPositions($0.prefix(length)) }
     }
 }
 
@@ -704,23 +702,11 @@ public final class SegmentReader: @unchecked Sendable {
                 guard w.termLength >= character.count, w.head & mask == prefix else { return result }
                 let rest = w.termLength - character.count
                 let lead = UInt8(truncatingIfNeeded: w.head >> UInt64(8 * character.count))
-                if rest == 0 || rest == Self.utf8Width(lead) { result.append(w.location) }
+                if rest == 0 || rest == UTF8Decoding.encodedLength(leadByte: lead) { result.append(w.location) }
             }
             b += 1
         }
         return result
-    }
-
-    /// Bytes of the UTF-8 sequence `lead` begins (1 for a stray continuation byte, as decoding
-    /// with replacement reads it).
-    @inline(__always)
-    static func utf8Width(_ lead: UInt8) -> Int {
-        switch lead {
-        case 0..<0xC0: 1
-        case 0xC0..<0xE0: 2
-        case 0xE0..<0xF0: 3
-        default: 4
-        }
     }
 
     public func postings(_ ordinal: Int) throws -> PostingsCursor {
@@ -850,7 +836,6 @@ public final class SegmentReader: @unchecked Sendable {
         guard seenTerms == termCount else { throw reader.corrupt("dictionary holds \(seenTerms) terms, not \(termCount)") }
     }
 }
-
 
 /// Walks the entries of one block of the term dictionary (written by
 /// `SegmentEncoder.encodeDictionary`), keeping what a lookup needs without rebuilding each

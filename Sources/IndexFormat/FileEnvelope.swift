@@ -96,6 +96,6 @@ public struct OutdatedIndexError: Error, CustomStringConvertible, Equatable {
     public static func version(ofFileAt path: String) -> UInt32? {
         guard let header = try? FileSystem.read(path, offset: 0, length: FileEnvelope.headerSize),
               header.count == FileEnvelope.headerSize, Array(header[0..<4]) == FileEnvelope.magic else { return nil }
-        return header[8..<12].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        return header.withUnsafeBytes { try? ByteReader($0, file: path).u32(at: 8) }
     }
 }
