@@ -17,8 +17,24 @@ struct SegmentBuilder {
 
     var documentCount: Int { documents.count }
     var isEmpty: Bool { documents.isEmpty }
+    /// Bytes the current contents need (`removeAll` keeps storage beyond them).
     var memoryUsage: Int {
-        occurrenceTerm.capacity * 12 + terms.memoryUsage + (characterCountOfTerm.capacity + characterTermOfSubword.capacity) * 4
+        occurrenceTerm.count * 12 + terms.memoryInUse + (characterCountOfTerm.count + characterTermOfSubword.count) * 4
+    }
+
+    /// Empties the builder for the next segment but keeps its storage: a worker refills it
+    /// to the same size, and fresh large arrays would be faulted in again page by page
+    /// (a tenth of a scale build's CPU went to the kernel before).
+    mutating func removeAll() {
+        terms.removeAll()
+        occurrenceTerm.removeAll(keepingCapacity: true)
+        occurrenceDoc.removeAll(keepingCapacity: true)
+        occurrencePosition.removeAll(keepingCapacity: true)
+        documents.removeAll(keepingCapacity: true)
+        charactersInDocument.removeAll(keepingCapacity: true)
+        characterTermOfSubword.removeAll(keepingCapacity: true)
+        characterCountOfTerm.removeAll(keepingCapacity: true)
+        currentLength = 0
     }
 
     /// Documents longer than this many tokens are indexed only up to it (the writer warns):
@@ -106,16 +122,29 @@ struct SegmentBuilder {
     private var characterTermOfSubword: [Int32] = []
     private var characterCountOfTerm: [Int32] = []
 
-    func encode() -> [UInt8] {
+    // Scratch of `encode`, kept between flushes for the same reason as `removeAll`.
+    private var sortedDocs: [UInt32] = []
+    private var sortedPositions: [Int32] = []
+    private var termStart: [Int] = []
+    private var termFill: [Int] = []
+
+    mutating func encode() -> [UInt8] {
         let termCount = terms.count
         let termOf = occurrenceTerm, docOf = occurrenceDoc, positionOf = occurrencePosition
         // Counting sort of occurrences by term; stable, so doc and position order hold.
-        var start = [Int](repeating: 0, count: termCount + 1)
+        var start = termStart, fill = termFill, docs = sortedDocs, positions = sortedPositions
+        (termStart, termFill, sortedDocs, sortedPositions) = ([], [], [], [])
+        defer { (termStart, termFill, sortedDocs, sortedPositions) = (start, fill, docs, positions) }
+        start.removeAll(keepingCapacity: true)
+        start.append(contentsOf: repeatElement(0, count: termCount + 1))
         for t in termOf { start[Int(t) + 1] += 1 }
         for t in 0..<termCount { start[t + 1] += start[t] }
-        var fill = start
-        var docs = [UInt32](repeating: 0, count: termOf.count)
-        var positions = [Int32](repeating: 0, count: termOf.count)
+        fill.removeAll(keepingCapacity: true)
+        fill.append(contentsOf: start)
+        docs.removeAll(keepingCapacity: true)
+        docs.append(contentsOf: repeatElement(0, count: termOf.count))
+        positions.removeAll(keepingCapacity: true)
+        positions.append(contentsOf: repeatElement(0, count: termOf.count))
         for i in termOf.indices {
             let t = Int(termOf[i])
             docs[fill[t]] = docOf[i]

@@ -32,6 +32,18 @@ public struct ByteStringTable {
     /// Approximate bytes held.
     public var memoryUsage: Int { arena.capacity + starts.capacity * 4 + slots.count * 8 }
 
+    /// Approximate bytes the current terms need (storage kept by `removeAll` not counted).
+    public var memoryInUse: Int { arena.count + count * (4 + 2 * 2 * 8) }
+
+    /// Forgets every term but keeps the storage, so a table refilled to a similar size
+    /// touches no fresh pages (large allocations are fresh mappings, faulted in page by page).
+    public mutating func removeAll() {
+        arena.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        starts.append(0)
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
     @inline(__always)
     static func prefixWord(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         if key.count >= 8 { return UnsafeRawBufferPointer(key).loadUnaligned(as: UInt64.self) }
