@@ -542,8 +542,9 @@ func fileSize(_ path: String) -> Int {
 enum SegmentMerger {
     /// Merges `views` (dropping deleted documents) into segment `name`. Documents are copied
     /// in order; the merged term dictionary is cut into parts of about equal postings bytes
-    /// that `workers` threads encode side by side, a wave of `workers` parts at a time, and
-    /// each part is appended in term order — so memory holds the output image plus one wave.
+    /// that `workers` threads encode side by side, and each part is appended to the file in
+    /// term order as soon as the parts before it are — so memory holds the dictionary and
+    /// records plus a few parts.
     static func merge(_ views: [SegmentView], name: String, directory: String,
                       workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) throws -> SegmentEntry? {
         var encoder = SegmentEncoder(capacity: 1 << 20)
@@ -560,45 +561,68 @@ enum SegmentMerger {
         }
         guard next > 0 else { return nil }
 
-        // Parts of about equal postings bytes, several per worker so that waves stay balanced,
-        // found in one pass of the k-way merge of the sorted dictionaries: each part starts
-        // where every input's dictionary stood when the bytes before it reached its share.
+        // Parts of about equal postings bytes, several per worker so that the last ones end
+        // together. Cut points are block-first terms of the input with the most terms; the
+        // postings bytes below a key are found through each input's block index, a few
+        // seeks per cut instead of a walk of every dictionary.
         let partCount = max(1, workers * 8)
-        let totalWeight = max(1, views.reduce(0) { $0 + $1.reader.postingsSectionSize })
         let termCounts = views.map(\.reader.termCount)
+        func cut(at key: [UInt8]) throws -> (starts: [Int], weight: Int) {
+            var starts: [Int] = [], weight = 0
+            for view in views {
+                let ordinal = try key.withUnsafeBytes { try view.reader.lowerBound($0) }
+                starts.append(ordinal)
+                weight += try view.reader.postingsBytes(before: ordinal)
+            }
+            return (starts, weight)
+        }
         var partStarts: [[Int]] = [[Int](repeating: 0, count: views.count)]
-        do {
-            var terms = try views.map { try $0.reader.terms() }
-            var live = try terms.indices.map { try terms[$0].next() }
-            var weight = 0
-            while let smallest = Self.smallestTerm(terms, live: live) {
-                if weight * partCount >= totalWeight * partStarts.count && partStarts.count < partCount {
-                    partStarts.append(terms.indices.map { live[$0] ? terms[$0].location.ordinal : termCounts[$0] })
+        if let largest = views.indices.max(by: { termCounts[$0] < termCounts[$1] }), partCount > 1 {
+            let keys = try views[largest].reader.blockFirstTerms()
+            let totalWeight = views.reduce(0) { $0 + $1.reader.postingsSectionSize }
+            var lo = 0
+            for p in 1..<partCount {
+                // The first key with at least p / partCount of the bytes below it.
+                var hi = keys.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if try cut(at: keys[mid]).weight * partCount < totalWeight * p { lo = mid + 1 } else { hi = mid }
                 }
-                for k in Self.holders(of: smallest, in: terms, live: live) {
-                    weight += terms[k].location.length
-                    live[k] = try terms[k].next()
-                }
+                guard lo < keys.count else { break }
+                let starts = try cut(at: keys[lo]).starts
+                if starts != partStarts.last! { partStarts.append(starts) }
             }
         }
         let partEnds = Array(partStarts.dropFirst()) + [termCounts]
 
-        /// One thread's encoded part of a wave (each thread writes only its own).
-        final class Part: @unchecked Sendable {
-            var encoder: SegmentEncoder?
+        // Each worker takes the next part, encodes it, then appends it to the file when every
+        // part before it is there: writing overlaps the other workers' encoding, and parts
+        // waiting their turn are at most a few.
+        /// Shared by the workers; everything in it is used under `condition`'s lock.
+        final class Progress: @unchecked Sendable {
+            let condition = NSCondition()
+            var nextPart = 0
+            var nextToWrite = 0
             var error: Error?
+            var output: SegmentEncoder
+            let file: FileSink
+            init(output: SegmentEncoder, file: FileSink) { (self.output, self.file) = (output, file) }
         }
+        let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
+        let progress = Progress(output: encoder, file: try FileSink(path: directory + "/" + entry.fileName))
         let lengths = encoder.documentLengths
         let inputs = views
         let maps = docMaps, starts = partStarts, ends = partEnds
-        let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
-        let file = try FileSink(path: directory + "/" + entry.fileName)
-        var firstPart = 0
-        while firstPart < partStarts.count {
-            let wave = (0..<min(workers, partStarts.count - firstPart)).map { _ in Part() }
-            let base = firstPart
-            DispatchQueue.concurrentPerform(iterations: wave.count) { w in
-                let p = base + w
+        DispatchQueue.concurrentPerform(iterations: min(workers, starts.count)) { _ in
+            while true {
+                progress.condition.lock()
+                let p = progress.nextPart
+                progress.nextPart += 1
+                let failed = progress.error != nil
+                progress.condition.unlock()
+                guard p < starts.count, !failed else { return }
+                var encoded: SegmentEncoder? = nil
+                var failure: Error? = nil
                 do {
                     var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
                     var terms = try inputs.indices.map { try inputs[$0].reader.terms(from: starts[p][$0]) }
@@ -617,18 +641,28 @@ enum SegmentMerger {
                         }
                         part.endTerm()
                     }
-                    wave[w].encoder = part
+                    encoded = part
                 } catch {
-                    wave[w].error = error
+                    failure = error
                 }
+                progress.condition.lock()
+                while progress.nextToWrite != p && progress.error == nil { progress.condition.wait() }
+                if progress.error == nil {
+                    do {
+                        if let failure { throw failure }
+                        try progress.output.appendTerms(of: encoded!, streamingTo: progress.file)
+                    } catch {
+                        progress.error = error
+                    }
+                }
+                progress.nextToWrite += 1
+                progress.condition.broadcast()
+                progress.condition.unlock()
             }
-            if let error = wave.compactMap(\.error).first { throw error }
-            for part in wave { encoder.appendTerms(of: part.encoder!) }
-            try encoder.stream(to: file)
-            firstPart += wave.count
         }
-        try encoder.finish(streamingTo: file)
-        try file.sync()
+        if let error = progress.error { throw error }
+        try progress.output.finish(streamingTo: progress.file)
+        try progress.file.sync()
         return entry
     }
 

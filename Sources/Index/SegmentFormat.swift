@@ -123,14 +123,17 @@ struct SegmentEncoder {
     var documentLengths: [UInt32] { lengths }
 
     /// Appends the terms encoded by `part` (which holds no documents) after this encoder's
-    /// terms: its postings bytes as they are (they hold no absolute offsets), its term bytes,
-    /// and its offsets rebased. Terms must stay in byte order across parts.
-    mutating func appendTerms(of part: SegmentEncoder) {
-        let postingsBase = UInt64(streamedBytes + image.count - FileEnvelope.headerSize)
+    /// terms: its postings bytes as they are (they hold no absolute offsets), written
+    /// straight to `file` after what this encoder holds, its term bytes, and its offsets
+    /// rebased. Terms must stay in byte order across parts.
+    mutating func appendTerms(of part: SegmentEncoder, streamingTo file: FileSink) throws {
+        try stream(to: file)
+        let postingsBase = UInt64(streamedBytes - FileEnvelope.headerSize)
         let termBase = UInt32(termBytes.count)
-        part.image.bytes.withUnsafeBytes { raw in
-            image.bytes.append(contentsOf: raw[FileEnvelope.headerSize...])
+        try part.image.bytes.withUnsafeBytes { raw in
+            try file.append(UnsafeRawBufferPointer(rebasing: raw[FileEnvelope.headerSize...]))
         }
+        streamedBytes += part.image.count - FileEnvelope.headerSize
         termBytes.append(part.termBytes.bytes)
         part.termOffsets.bytes.withUnsafeBytes { raw in
             for i in stride(from: 1, through: part.termCount, by: 1) {
@@ -508,6 +511,21 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Bytes of all the postings (what a merge shares out between threads).
     public var postingsSectionSize: Int { termBlocksStart - postingsStart }
+
+    /// Bytes of the postings of the terms before `ordinal` (postings lie in term order).
+    func postingsBytes(before ordinal: Int) throws -> Int {
+        ordinal >= termCount ? postingsSectionSize : try location(ordinal).start - postingsStart
+    }
+
+    /// The first term of each dictionary block, in order: keys that cut the dictionary
+    /// into ranges of 32 terms.
+    func blockFirstTerms() throws -> [[UInt8]] {
+        try (0..<blockCount).map { b in
+            var w = try block(b)
+            guard try w.next() else { throw reader.corrupt("dictionary block \(b) is empty") }
+            return Array(w.suffix)
+        }
+    }
 
     /// The mapped file's bytes (valid as long as `file`, which this reader holds).
     private let mappedBytes: UnsafeRawBufferPointer

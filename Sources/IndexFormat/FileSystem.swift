@@ -38,11 +38,13 @@ public final class FileSink {
     deinit { if !closed { close(fd) } }
 
     public func append(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            checksum = CRC32.checksum(raw, seed: checksum)
-            try FileSystem.writeAll(fd, raw, path: path)
-        }
-        count += bytes.count
+        try bytes.withUnsafeBytes { try append($0) }
+    }
+
+    public func append(_ raw: UnsafeRawBufferPointer) throws {
+        checksum = CRC32.checksum(raw, seed: checksum)
+        try FileSystem.writeAll(fd, raw, path: path)
+        count += raw.count
     }
 
     /// fsyncs and closes the file.
