@@ -55,7 +55,7 @@ public enum DocumentSource {
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 guard depth < 256, visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
                 guard let names = try? FileSystem.list(path) else { return }
-                for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !name.hasPrefix(".") {
+                for name in names.sorted(by: bytesPrecede) where !name.hasPrefix(".") {
                     visit(path == "/" ? "/" + name : path + "/" + name, root: root, depth: depth + 1)
                 }
             } else if (st.st_mode & S_IFMT) == S_IFREG {
@@ -72,8 +72,21 @@ public enum DocumentSource {
             let base = FileSystem.isDirectory(root) ? root : FileSystem.parent(of: root)
             visit(root, root: base, depth: 0)
         }
-        files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        files.sort { bytesPrecede($0.path, $1.path) }
         return files
+    }
+
+    /// Unsigned byte order of two strings' UTF-8, compared with memcmp: a walk sorts every
+    /// path, and comparing them a byte at a time through `utf8` was a tenth of its time.
+    static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
     }
 
     /// The title of a plain text: its first Markdown heading, else its first non-empty line
