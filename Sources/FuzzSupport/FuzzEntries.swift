@@ -98,9 +98,14 @@ public enum FuzzEntries {
             let bytes = file.name == target.name ? Array(input[1...]) : file.bytes
             try? FileSystem.writeAndSync(directory + "/" + file.name, bytes)
         }
-        guard let reader = try? IndexReader.open(directory: directory), let searcher = try? Searcher(reader: reader) else { return }
-        for q in ["復工復產", "园", "pm2.5", "經濟 發展", "工業園區"] { _ = try? searcher.search(q, k: 10) }
-        _ = try? reader.verify()
+        // Once as a user opens it, and once decoding segments whatever their checksums say,
+        // so that random changes reach the decoders behind the checksums.
+        for ignoring in [false, true] {
+            guard let reader = try? IndexReader.open(directory: directory, ignoringSegmentChecksums: ignoring),
+                  let searcher = try? Searcher(reader: reader) else { continue }
+            for q in ["復工復產", "园", "pm2.5", "經濟 發展", "工業園區"] { _ = try? searcher.search(q, k: 10) }
+            _ = try? reader.verify()
+        }
     }
 
     /// Seed inputs for `indexReader`: every file of the fixture index, intact.

@@ -48,12 +48,16 @@ public final class IndexReader: @unchecked Sendable {
     /// Opens the newest commit. A writer may delete the files of an older commit between
     /// our reading its manifest and mapping its segments, so a vanished file means
     /// "read the manifest again".
-    public static func open(directory: String) throws -> IndexReader {
+    ///
+    /// `ignoringSegmentChecksums` is for fuzzing: segments are decoded even where their
+    /// checksums disagree, to show that no damage makes decoding trap (the checksums would
+    /// otherwise stop almost every random change at the door).
+    public static func open(directory: String, ignoringSegmentChecksums: Bool = false) throws -> IndexReader {
         var attempt = 0
         while true {
             guard let manifest = try Manifest.load(directory: directory) else { throw IndexError.missing(directory) }
             do {
-                return try IndexReader(directory: directory, manifest: manifest)
+                return try IndexReader(directory: directory, manifest: manifest, ignoringSegmentChecksums: ignoringSegmentChecksums)
             } catch let error as FileSystemError where error.code == 2 /* ENOENT */ && attempt < 5 {
                 attempt += 1
             }
@@ -63,12 +67,15 @@ public final class IndexReader: @unchecked Sendable {
     /// Another reader of the same commit, sharing nothing with this one (its caches of
     /// what has been verified are its own): one for each thread that searches.
     public func reopened() throws -> IndexReader {
-        try IndexReader(directory: directory, manifest: manifest)
+        try IndexReader(directory: directory, manifest: manifest, ignoringSegmentChecksums: ignoresSegmentChecksums)
     }
 
-    init(directory: String, manifest: Manifest) throws {
+    private let ignoresSegmentChecksums: Bool
+
+    init(directory: String, manifest: Manifest, ignoringSegmentChecksums: Bool = false) throws {
         self.directory = directory
         self.manifest = manifest
+        ignoresSegmentChecksums = ignoringSegmentChecksums
         dictionary = try DictionaryFile.load(directory: directory, name: manifest.dictionaryFile)
         var views: [SegmentView] = []
         var live = 0
@@ -76,7 +83,8 @@ public final class IndexReader: @unchecked Sendable {
         var allDocs = 0
         var allLength: UInt64 = 0
         for entry in manifest.segments {
-            let reader = try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName)
+            let reader = try SegmentReader(path: directory + "/" + entry.fileName, name: entry.fileName,
+                                           ignoringChecksums: ignoringSegmentChecksums)
             guard reader.docCount == entry.docCount else {
                 throw CorruptIndexError(file: entry.fileName, reason: "document count disagrees with the manifest")
             }

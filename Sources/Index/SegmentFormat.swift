@@ -439,9 +439,13 @@ public final class SegmentReader: @unchecked Sendable {
         private var sections: UInt8 = 0
         enum Section: UInt8 { case lengths = 1, directories = 2 }
 
-        init(blockCount: Int, termCount: Int) {
+        /// Checks are skipped (`SegmentReader.ignoresChecksums`).
+        let skipsChecks: Bool
+
+        init(blockCount: Int, termCount: Int, skipsChecks: Bool) {
             self.blockCount = blockCount
             self.termCount = termCount
+            self.skipsChecks = skipsChecks
             wordCount = (2 * blockCount + termCount) / 64 + 1
             words = .allocate(capacity: wordCount)
             for i in 0..<wordCount { (words + i).initialize(to: Atomic(0)) }
@@ -459,20 +463,25 @@ public final class SegmentReader: @unchecked Sendable {
             precondition(index >= 0 && index < limit)
             let bit = index + (part == .termBlock ? 0 : part == .shortPostings ? blockCount : 2 * blockCount)
             let word = bit >> 6, mask = UInt64(1) << UInt64(bit & 63)
-            if words[word].load(ordering: .relaxed) & mask != 0 { return }
+            if skipsChecks || words[word].load(ordering: .relaxed) & mask != 0 { return }
             try check()
             words[word].bitwiseOr(mask, ordering: .relaxed)
         }
 
         func sectionOnce(_ section: Section, _ check: () throws -> Void) throws {
-            if sectionsLock.withLock({ sections & section.rawValue != 0 }) { return }
+            if skipsChecks || sectionsLock.withLock({ sections & section.rawValue != 0 }) { return }
             try check()
             sectionsLock.withLock { sections |= section.rawValue }
         }
     }
 
-    public init(path: String, name: String, verifyChecksum: Bool = false) throws {
+    /// Whether checksums are ignored: only for fuzzing the decoders behind them
+    /// (`IndexReader.open(directory:ignoringSegmentChecksums:)`).
+    let ignoresChecksums: Bool
+
+    public init(path: String, name: String, verifyChecksum: Bool = false, ignoringChecksums: Bool = false) throws {
         self.name = name
+        ignoresChecksums = ignoringChecksums
         file = try MappedFile(path: path)
         let body = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, version: SegmentLayout.version,
                                          name: name, verifyChecksum: verifyChecksum)
@@ -486,7 +495,7 @@ public final class SegmentReader: @unchecked Sendable {
         sumLength = try toc.u64()
         docLengthsChecksum = try toc.u32()
         directoriesChecksum = try toc.u32()
-        guard try toc.u32() == CRC32.checksum(tocBytes) else {
+        guard try toc.u32() == CRC32.checksum(tocBytes) || ignoringChecksums else {
             throw CorruptIndexError(file: name, reason: "table of contents checksum mismatch")
         }
         // Sections are contiguous and in order; their sizes must agree with the counts.
@@ -505,7 +514,7 @@ public final class SegmentReader: @unchecked Sendable {
         self.directoryCount = directoryCount
         (postingsStart, termBlocksStart, blockIndexStart, directoriesStart) = (starts[0], starts[1], starts[2], starts[3])
         (docRecordsStart, docOffsetsStart, docLengthsStart) = (starts[4], starts[5], starts[6])
-        verified = VerifiedParts(blockCount: blockCount, termCount: termCount)
+        verified = VerifiedParts(blockCount: blockCount, termCount: termCount, skipsChecks: ignoringChecksums)
         mappedBytes = file.bytes
     }
 
@@ -794,7 +803,7 @@ public final class SegmentReader: @unchecked Sendable {
         let e = Int(try r.u32(at: docOffsetsStart + (doc + 1) * 4))
         guard s + 4 <= e, docRecordsStart + e <= docOffsetsStart else { throw r.corrupt("document \(doc) record out of bounds") }
         let record = section(docRecordsStart + s, docRecordsStart + e - 4)
-        guard try r.u32(at: docRecordsStart + e - 4) == CRC32.checksum(record) else {
+        guard try r.u32(at: docRecordsStart + e - 4) == CRC32.checksum(record) || ignoresChecksums else {
             throw r.corrupt("document \(doc) record checksum mismatch")
         }
         var recordReader = ByteReader(record, file: name)
@@ -822,7 +831,8 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Full check: checksum, records, and every postings list decodes, sorted and in range.
     public func verify(path: String) throws {
-        _ = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, version: SegmentLayout.version, name: name, verifyChecksum: true)
+        _ = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, version: SegmentLayout.version, name: name,
+                                  verifyChecksum: !ignoresChecksums)
         var previous: [UInt8]? = nil
         var lengthSum: UInt64 = 0
         for doc in 0..<docCount {
