@@ -609,8 +609,9 @@ enum SegmentMerger {
             init(output: SegmentEncoder, file: FileSink) { (self.output, self.file) = (output, file) }
         }
         let entry = SegmentEntry(name: name, docCount: next, deletionGeneration: 0, deletedCount: 0)
-        let progress = Progress(output: encoder, file: try FileSink(path: directory + "/" + entry.fileName))
         let lengths = encoder.documentLengths
+        // Consumed, so the records are not copied when the first part is appended.
+        let progress = Progress(output: consume encoder, file: try FileSink(path: directory + "/" + entry.fileName))
         let inputs = views
         let maps = docMaps, starts = partStarts, ends = partEnds
         DispatchQueue.concurrentPerform(iterations: min(workers, starts.count)) { _ in
