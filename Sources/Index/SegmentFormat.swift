@@ -477,11 +477,10 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Whether checksums are ignored: only for fuzzing the decoders behind them
     /// (`IndexReader.open(directory:ignoringSegmentChecksums:)`).
-    let ignoresChecksums: Bool
+    var ignoresChecksums: Bool { verified.skipsChecks }
 
     public init(path: String, name: String, verifyChecksum: Bool = false, ignoringChecksums: Bool = false) throws {
         self.name = name
-        ignoresChecksums = ignoringChecksums
         file = try MappedFile(path: path)
         let body = try FileEnvelope.open(file.bytes, kind: SegmentLayout.kind, version: SegmentLayout.version,
                                          name: name, verifyChecksum: verifyChecksum)
@@ -529,11 +528,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The first term of each dictionary block, in order: keys that cut the dictionary
     /// into ranges of 32 terms.
     func blockFirstTerms() throws -> [[UInt8]] {
-        try (0..<blockCount).map { b in
-            var w = try block(b)
-            guard try w.next() else { throw reader.corrupt("dictionary block \(b) is empty") }
-            return Array(w.suffix)
-        }
+        try (0..<blockCount).map { Array(try firstEntry(ofBlock: $0).suffix) }
     }
 
     /// The mapped file's bytes (valid as long as `file`, which this reader holds).
@@ -574,6 +569,14 @@ public final class SegmentReader: @unchecked Sendable {
                                postingsStart: postingsStart + base, postingsLimit: termBlocksStart)
     }
 
+    /// A walker on block `b`'s first entry, whose suffix is the whole term (it shares
+    /// nothing with a term before it).
+    private func firstEntry(ofBlock b: Int) throws -> TermBlockWalker {
+        var w = try block(b)
+        guard try w.next() else { throw reader.corrupt("dictionary block \(b) is empty") }
+        return w
+    }
+
     /// The first term not less than `key` (`termCount` when there is none): its ordinal,
     /// and its postings when it equals `key`.
     private func seek(_ key: UnsafeRawBufferPointer) throws -> (ordinal: Int, found: TermLocation?) {
@@ -582,9 +585,7 @@ public final class SegmentReader: @unchecked Sendable {
         var lo = 0, hi = blockCount
         while lo < hi {
             let mid = (lo + hi) / 2
-            var w = try block(mid)
-            guard try w.next() else { throw reader.corrupt("dictionary block \(mid) is empty") }
-            if Self.compare(w.suffix, key) <= 0 { lo = mid + 1 } else { hi = mid }
+            if Self.compare(try firstEntry(ofBlock: mid).suffix, key) <= 0 { lo = mid + 1 } else { hi = mid }
         }
         guard lo > 0 else { return (0, nil) }
         var w = try block(lo - 1)

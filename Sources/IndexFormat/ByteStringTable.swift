@@ -29,9 +29,6 @@ public struct ByteStringTable {
 
     public var count: Int { starts.count - 1 }
 
-    /// Approximate bytes held.
-    public var memoryUsage: Int { arena.capacity + starts.capacity * 4 + slots.count * 8 }
-
     /// Approximate bytes the current terms need (storage kept by `removeAll` not counted).
     public var memoryInUse: Int { arena.count + count * (4 + 2 * 2 * 8) }
 
