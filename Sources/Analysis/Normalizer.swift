@@ -11,6 +11,15 @@ public struct NormalizedText: Sendable {
     public var invalidSequences = 0
     /// Pronunciation annotations removed, such as `(fù)` after 復.
     public var annotationsRemoved = 0
+    /// The same text before Traditional→Simplified folding, byte for byte aligned with
+    /// `bytes` (a character kept in its own script only when both forms have the same UTF-8
+    /// length, as every CJK pair does): what ICU segments documents on, since its dictionary
+    /// knows some words only in their Traditional form. Empty when nothing was folded to
+    /// Simplified, or when not asked for (`Normalizer.normalize(_:originalOffset:keepingScript:)`).
+    public var ownScript: [UInt8] = []
+
+    /// The text ICU segments: `ownScript` when there is one, else `bytes`.
+    public var segmentationBytes: [UInt8] { ownScript.isEmpty ? bytes : ownScript }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -41,8 +50,9 @@ public struct Normalizer {
     }
 
     /// `originalOffset` is added to every original offset: where `input` starts in a larger
-    /// text it was cut from.
-    public func normalize(_ input: UnsafeBufferPointer<UInt8>, originalOffset: Int32 = 0) -> NormalizedText {
+    /// text it was cut from. With `keepingScript`, `ownScript` keeps the characters that were
+    /// folded to Simplified as they were.
+    public func normalize(_ input: UnsafeBufferPointer<UInt8>, originalOffset: Int32 = 0, keepingScript: Bool = false) -> NormalizedText {
         var result = NormalizedText()
         let n = input.count
         result.bytes.reserveCapacity(n)
@@ -51,6 +61,8 @@ public struct Normalizer {
         var folded: [UInt32] = []
         folded.reserveCapacity(8)
         var previousWasHan = false
+        // (offset in `bytes` << 32 | original scalar) of each character folded to Simplified.
+        var unfolded: [UInt64] = []
         var i = 0
         while i < n {
             let (scalar, length, valid) = UTF8Decoding.decode(input, at: i)
@@ -65,6 +77,10 @@ public struct Normalizer {
             previousWasHan = CharClass.isHan(scalar)
             let start = originalOffset + Int32(i), end = originalOffset + Int32(i + length)
             if let single = folder.foldedScalar(scalar) {
+                if keepingScript && single != scalar && CharClass.isBasicHan(scalar) && UTF8Decoding.encodedLength(single) == 3 {
+                    // Folded to Simplified: the own-script copy will hold the original here.
+                    unfolded.append(UInt64(result.bytes.count) << 32 | UInt64(scalar))
+                }
                 append(single, start, end, to: &result)
             } else {
                 folded.removeAll(keepingCapacity: true)
@@ -72,6 +88,18 @@ public struct Normalizer {
                 for v in folded { append(v, start, end, to: &result) }
             }
             i += length
+        }
+        if !unfolded.isEmpty {
+            // One copy, patched where a three-byte character replaced another.
+            result.ownScript = result.bytes
+            result.ownScript.withUnsafeMutableBufferPointer { out in
+                for entry in unfolded {
+                    let at = Int(entry >> 32), v = UInt32(truncatingIfNeeded: entry)
+                    out[at] = UInt8(0xE0 | (v >> 12))
+                    out[at + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                    out[at + 2] = UInt8(0x80 | (v & 0x3F))
+                }
+            }
         }
         return result
     }

@@ -13,6 +13,13 @@ public enum CharClass {
         }
     }
 
+    /// CJK unified ideographs of the basic block and extension A: NFKC case folding leaves
+    /// them as they are, so only Traditional→Simplified can change them.
+    @inline(__always)
+    public static func isBasicHan(_ v: UInt32) -> Bool {
+        (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x3400 && v <= 0x4DBF)
+    }
+
     /// Places where a text may be cut into segmentation windows without splitting a word:
     /// white space and punctuation (after NFKC folding most full-width punctuation is ASCII).
     @inline(__always)

@@ -68,7 +68,7 @@ public enum FuzzEntries {
         // The input's first half as a user dictionary, cutting its second half and a fixed text.
         let half = bytes.count / 2
         let dictionary = UserDictionary.parse(Array(bytes[..<half]), normalizer: shared.searcher.analyzer.normalizer)
-        if let analyzer = try? Analyzer(dictionary: dictionary) {
+        if let analyzer = try? Analyzer(dictionary: dictionary, script: .own) {
             _ = bytes[half...].withUnsafeBufferPointer { analyzer.analyze($0) }
             _ = analyzer.analyze("有序推動復工復產，工業園區建設 PM2.5")
         }

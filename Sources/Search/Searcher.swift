@@ -174,7 +174,7 @@ public final class Searcher {
 
     public init(reader: IndexReader) throws {
         self.reader = reader
-        analyzer = try Analyzer(dictionary: reader.dictionary)
+        analyzer = try Analyzer(dictionary: reader.dictionary, script: .folded)
         normsCache = Array(repeating: nil, count: reader.segments.count)
         bm25.k1 = ranking.k1
         bm25.b = ranking.b

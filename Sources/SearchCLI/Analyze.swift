@@ -12,12 +12,17 @@ extension SearchCommand {
             stdin. --json prints one object a line: {"text": NORMALISED, "tokens": [{"term", \
             "position", "start", "end", "kind"}]}, start and end being UTF-8 byte offsets into \
             the input text and kind one of word, subword, number, latin. Texts are cut with \
-            the index's user dictionary (as queries are), or with --dict FILE.
+            the index's user dictionary, or with --dict FILE, and as documents are: ICU \
+            reads Traditional text as written. --query cuts them as queries are, folded to \
+            Simplified first (the words of a Traditional text may differ; the bigrams never do).
             """
         )
 
         @Flag(name: .long, help: "One JSON object a line.")
         var json = false
+
+        @Flag(name: .long, help: "Cut the texts as queries are (folded to Simplified before ICU).")
+        var query = false
 
         @OptionGroup var location: IndexLocation
 
@@ -28,7 +33,7 @@ extension SearchCommand {
         var texts: [String] = []
 
         func run() throws {
-            let analyzer = try Analyzer(dictionary: try loadDictionary(dict, index: location))
+            let analyzer = try Analyzer(dictionary: try loadDictionary(dict, index: location), script: query ? .folded : .own)
             var inputs = texts
             if inputs.isEmpty {
                 while let line = readLine(strippingNewline: true) { inputs.append(line) }

@@ -5,7 +5,7 @@ import Foundation
 extension SearchCommand {
     struct Segment: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cut text into words as the index does (ICU, plus a user dictionary), or score the cut against a gold standard.",
+            abstract: "Cut text into words as the index cuts documents (ICU, plus a user dictionary), or score the cut against a gold standard.",
             discussion: """
             Reads FILE (or stdin) a line at a time and prints each line's words separated by \
             single spaces. With --gold, prints precision, recall and F1 the way the SIGHAN \
@@ -26,8 +26,11 @@ extension SearchCommand {
         @Option(name: .long, help: "Training word list defining out-of-vocabulary words (with --gold).")
         var trainingWords: String?
 
-        @Flag(name: .long, help: "Segment without folding Traditional to Simplified (to measure what folding costs).")
+        @Flag(name: .long, help: "Leave the dictionary's words and the terms unfolded (to measure what folding costs).")
         var noSimplify = false
+
+        @Flag(name: .long, help: "Cut as queries are: folded to Simplified before ICU (documents are cut as written).")
+        var query = false
 
         // Costs of the dictionary cut, for tuning experiments.
         @Option(name: .long, help: .hidden) var icuWordCost: Float?
@@ -44,7 +47,7 @@ extension SearchCommand {
                 guard let bytes = FileManager.default.contents(atPath: dict) else { throw UserError("\(dict): cannot read") }
                 dictionary = UserDictionary.parse(Array(bytes), normalizer: Normalizer(folder: CharacterFolder(simplify: simplify)))
             }
-            let analyzer = try Analyzer(dictionary: dictionary, simplify: simplify)
+            let analyzer = try Analyzer(dictionary: dictionary, script: query ? .folded : .own, simplify: simplify)
             if let icuWordCost { analyzer.dictionaryCosts.icuWord = icuWordCost }
             if let loneCost { analyzer.dictionaryCosts.lone = loneCost }
             if let agreedCost { analyzer.dictionaryCosts.agreed = agreedCost }
@@ -94,7 +97,7 @@ extension SearchCommand {
         static func words(of line: String, analyzer: Analyzer) -> [Substring] {
             var text = line
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-            let normalized = analyzer.normalizer.normalize(text)
+            let normalized = analyzer.normalize(text)
             let utf8 = Array(text.utf8)
             // Original byte ranges; one original character that folds into several (… into
             // ...) may be cut inside: such pieces join into one word.

@@ -56,6 +56,23 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(String(decoding: bytes[n.originalRange(6, 7)], as: UTF8.self) == "Ａ")
     }
 
+    @Test func keepsAnOwnScriptCopyAlignedByteForByte() {
+        let original = "遊樂場(chǎng)ＡＢ園區"
+        let n = Array(original.utf8).withUnsafeBufferPointer { normalizer.normalize($0, keepingScript: true) }
+        #expect(n.string == "游乐场ab园区")
+        // Annotation removed and width folded as in `bytes`; only Traditional→Simplified undone.
+        #expect(String(decoding: n.ownScript, as: UTF8.self) == "遊樂場ab園區")
+        #expect(n.ownScript.count == n.bytes.count)
+        #expect(n.segmentationBytes == n.ownScript)
+        // Nothing folded to Simplified, or not asked for: no copy.
+        let simplified = Array("游乐场ab".utf8).withUnsafeBufferPointer { normalizer.normalize($0, keepingScript: true) }
+        #expect(simplified.ownScript.isEmpty && simplified.segmentationBytes == simplified.bytes)
+        #expect(normalizer.normalize("遊樂場").ownScript.isEmpty)
+        // A copy begun late holds the text before the first Traditional character too.
+        let late = Array("abc游乐遊樂".utf8).withUnsafeBufferPointer { normalizer.normalize($0, keepingScript: true) }
+        #expect(String(decoding: late.ownScript, as: UTF8.self) == "abc游乐遊樂")
+    }
+
     @Test func replacesInvalidUTF8() {
         let bytes: [UInt8] = [0xE5, 0xA4, 0x8D, 0xFF, 0x41]
         let n = bytes.withUnsafeBufferPointer { normalizer.normalize($0) }
@@ -127,7 +144,7 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
 }
 
 @Suite struct AnalyzerTests {
-    let analyzer = try! Analyzer()
+    let analyzer = try! Analyzer(script: .own)
 
     @Test func emitsBigramsUnigramAndLongWords() {
         let text = "工業園區"
@@ -175,6 +192,23 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         assertTokens(a, original: text, terms: a.terms)
     }
 
+    /// ICU's dictionary holds 遊樂場 and 流動性 but not 游乐场 and 流动性: a document is cut
+    /// in its own script (as ICU alone cuts it), a query folded (the same in either script).
+    /// Terms are folded either way.
+    @Test func documentsAreCutInTheirOwnScriptQueriesFolded() throws {
+        let traditional = "李鄭屋遊樂場外的露宿者，流動性很大"
+        let simplified = "李郑屋游乐场外的露宿者，流动性很大"
+        let document = analyzer.analyze(traditional)
+        #expect(document.tokens.filter { $0.kind == .word }.map(document.term) == ["游乐场", "流动性"])
+        let icuAlone = try WordBreaker().segments(traditional).map { String(decoding: Array(traditional.utf8)[$0.start..<$0.end], as: UTF8.self) }
+        #expect(icuAlone.contains("遊樂場") && icuAlone.contains("流動性"))
+        #expect(document.wordBoundaries.count == icuAlone.count)
+        let query = try Analyzer(script: .folded)
+        let t = query.analyze(traditional), s = query.analyze(simplified)
+        #expect(t.terms == s.terms && t.wordBoundaries == s.wordBoundaries)
+        #expect(t.tokens.filter { $0.kind == .subword }.map(t.term) == document.tokens.filter { $0.kind == .subword }.map(document.term))
+    }
+
     @Test func nonAdjacentHanCharactersDoNotFormBigrams() {
         let a = analyzer.analyze("复工，复产")
         #expect(a.terms.filter { $0 == "工复" }.isEmpty)
@@ -218,9 +252,9 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
     }
 
     @Test func dictionaryWordsBecomeSingleTermsInEitherScript() throws {
-        let plain = try Analyzer()
+        let plain = try Analyzer(script: .own)
         #expect(!plain.analyze("有序推動復工復產").tokens.contains { $0.kind == .word })
-        let analyzer = try Analyzer(dictionary: dictionary("復工復產\n"))
+        let analyzer = try Analyzer(dictionary: dictionary("復工復產\n"), script: .own)
         for text in ["有序推動復工復產", "有序推动复工复产"] {
             let analyzed = analyzer.analyze(text)
             let words = analyzed.tokens.filter { $0.kind == .word }
@@ -235,13 +269,13 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
 
     @Test func cutPrefersDictionaryWordsThenICUWordsThenLoneCharacters() throws {
         // Dictionary words win over ICU's cut…
-        let analyzer = try Analyzer(dictionary: dictionary("园区非公\n企业党\n"))
+        let analyzer = try Analyzer(dictionary: dictionary("园区非公\n企业党\n"), script: .own)
         let analyzed = analyzer.analyze("园区非公企业党组织")
         let words = analyzed.tokens.filter { $0.kind == .word }.map(analyzed.term)
         #expect(words == ["园区非公", "企业党"])
         // …and where the dictionary has nothing, ICU's words stand.
-        let icuOnly = try Analyzer().analyze("组织")
-        let cut = try Analyzer(dictionary: dictionary("企业党\n")).analyze("组织")
+        let icuOnly = try Analyzer(script: .own).analyze("组织")
+        let cut = try Analyzer(dictionary: dictionary("企业党\n"), script: .own).analyze("组织")
         #expect(cut.wordBoundaries == icuOnly.wordBoundaries)
     }
 }

@@ -34,7 +34,7 @@ func paths(_ reader: IndexReader) throws -> [String] {
         let reader = try IndexReader.open(directory: dir.path + "/index")
         #expect(reader.documentCount == 2)
         let segment = reader.segments[0].reader
-        let analyzed = try Analyzer().analyze(text)
+        let analyzed = try Analyzer(script: .own).analyze(text)
         // Every token of a.txt is in the index at its position.
         var docA = -1
         for d in 0..<segment.docCount where try segment.document(d).file.hasSuffix("a.txt") { docA = d }

@@ -131,15 +131,17 @@ final class CorpusDevIndex: Sendable {
         let searcher = try Searcher(reader: reader)
         // The recomputation below is BM25 with every distinct term at weight 1.
         searcher.ranking = .plainBM25
-        let analyzer = try Analyzer()
+        let analyzer = try Analyzer(script: .folded)
         let plans = queries.map { QueryPlan(query: $0, analyzer: analyzer, options: .plainBM25) }
         let allTerms = Set(plans.flatMap(\.terms))
 
-        // Brute force: analyse every document again.
+        // Brute force: analyse every document again, as the index does (ICU reading
+        // Traditional text as written).
+        let documentAnalyzer = try Analyzer(script: .own)
         var docs: [String: DocStats] = [:]
         try reader.forEachDocument { _, _, record in
             let text = try #require(DocumentSource.text(of: record))
-            let analyzed = text.withUnsafeBufferPointer { analyzer.analyze($0) }
+            let analyzed = text.withUnsafeBufferPointer { documentAnalyzer.analyze($0) }
             var counts: [QueryTerm: Int] = [:]
             for token in analyzed.tokens {
                 let term = QueryTerm.exact(Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)]))
@@ -509,7 +511,7 @@ final class CorpusDevIndex: Sendable {
 
 @Suite struct SnippetTests {
     @Test func upToThreeLinesWithEveryMatchHighlighted() throws {
-        let analyzer = try Analyzer()
+        let analyzer = try Analyzer(script: .folded)
         let text = Array("第一行沒有。\n園區(qū)建設，園區管理。\n其他\n工業園區\n园区\n第六行園區".utf8)
         let plan = QueryPlan(query: "园区", analyzer: analyzer)
         let snippets = SnippetMaker(normalizer: analyzer.normalizer).snippets(for: plan, in: text, limit: 3)
@@ -525,7 +527,7 @@ final class CorpusDevIndex: Sendable {
     /// wins over terms found earlier, snippets continue across pieces, and a hit known not to
     /// contain the part goes straight to the terms.
     @Test func longDocumentsAreSearchedPieceByPiece() throws {
-        let analyzer = try Analyzer()
+        let analyzer = try Analyzer(script: .folded)
         var lines = (1...1000).map { "第\($0)行沒有。" }
         lines[9] = "只有建設"
         for n in [520, 700, 900] { lines[n - 1] = "工業園區建設第\(n)行" }
@@ -543,7 +545,7 @@ final class CorpusDevIndex: Sendable {
     /// Matches are taken longest needle first; a shorter one overlapping a kept match is
     /// dropped, one-byte needles count, and a needle may overlap its own earlier match.
     @Test func findAllTakesLongestFirstWithoutOverlaps() throws {
-        let maker = SnippetMaker(normalizer: try Analyzer().normalizer)
+        let maker = SnippetMaker(normalizer: try Analyzer(script: .folded).normalizer)
         let text = Array("工业园区和园区a园园园".utf8)
         let ranges = maker.findAll([Array("园区".utf8), Array("工业园区".utf8), Array("a".utf8), Array("园园".utf8)], in: text)
         let found = ranges.map { String(decoding: text[$0], as: UTF8.self) }
