@@ -448,4 +448,34 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
             #expect(f1 >= 0.85, "\(name): \(r.stdout)")
         }
     }
+
+    /// Without a dictionary the index cuts Traditional text no worse than ICU alone (ICU on
+    /// the unfolded text, `--no-simplify`); cutting it folded, as queries are, is worse.
+    @Test func sighanF1WithoutDictionaryMatchesICUAlone() throws {
+        let root = SharedData.root + "/data/sighan2005"
+        guard FileManager.default.fileExists(atPath: root) else {
+            print("skipped: \(root) is absent")
+            return
+        }
+        func f1(_ options: [String]) throws -> Double {
+            let r = try CLI.run(["segment"] + options + ["--gold", "\(root)/gold/cityu_test_gold.utf8", "\(root)/testing/cityu_test.utf8"], in: root)
+            return r.stdout.split(separator: " ").drop { $0 != "F1" }.dropFirst().first.flatMap { Double($0) } ?? 0
+        }
+        let icuAlone = try f1(["--no-simplify"]), index = try f1([]), folded = try f1(["--query"])
+        #expect(icuAlone > 0.7)
+        #expect(index >= icuAlone)
+        #expect(folded < index)
+    }
+
+    @Test func analyzeCutsTextsAsDocumentsOrWithQueryAsQueries() throws {
+        let dir = TemporaryDirectory("search-cli")
+        let text = "李鄭屋遊樂場外的露宿者"
+        func words(_ options: [String]) throws -> [String] {
+            let out = try CLI.run(["analyze", "--json"] + options + [text], in: dir.path)
+            let tokens = try #require(jsonObject(Substring(out.stdout.trimmingCharacters(in: .newlines)))?["tokens"] as? [[String: Any]])
+            return tokens.filter { $0["kind"] as? String == "word" }.compactMap { $0["term"] as? String }
+        }
+        #expect(try words([]) == ["游乐场"])
+        #expect(try words(["--query"]) == [])
+    }
 }
