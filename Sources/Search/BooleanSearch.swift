@@ -20,7 +20,7 @@ extension Searcher {
         }
         collect(node, excluded: false)
         let positive = texts.filter { !$0.excluded }.map(\.text)
-        let scoring = QueryPlan(pieces: positive, analyzer: analyzer, options: ranking)
+        let scoring = plan(pieces: positive)
         // Each text as a one-part plan, for containment.
         var partOf: [String: PhrasePart?] = [:]
         var allTerms = scoring.terms

@@ -69,6 +69,9 @@ public struct RankingOptions: Sendable, Equatable {
     /// A character term that only scores is left out when more than this fraction of the
     /// documents hold it (`Searcher.isCommonCharacter`).
     public var commonCharacterFraction = 0.1
+    /// How much the words a synonym adds (`SynonymTable`) weigh against the query's own: each
+    /// added word is weighted as query text would be, times this.
+    public var synonymWeight = 1.0
 
     /// Rescoring of documents that are articles of a law (`LegalArticle`: titled 劳动合同法第十条),
     /// among the best `rescoreWindow` documents, as Lucene's rescorer does over a window. A
@@ -155,8 +158,8 @@ public struct QueryPlan: Sendable {
         return result
     }
 
-    public init(query: String, analyzer: Analyzer, options: RankingOptions = RankingOptions()) {
-        self.init(pieces: Self.whitespaceSeparatedParts(query), analyzer: analyzer, options: options)
+    public init(query: String, analyzer: Analyzer, options: RankingOptions = RankingOptions(), synonyms: SynonymTable = .empty) {
+        self.init(pieces: Self.whitespaceSeparatedParts(query), analyzer: analyzer, options: options, synonyms: synonyms)
     }
 
     /// The query split at white space. Most queries hold none: a pass over the scalars
@@ -173,18 +176,20 @@ public struct QueryPlan: Sendable {
     }
 
     /// A plan whose parts are the given pieces of text (a quoted phrase may hold spaces:
-    /// white space takes no position, so it is matched as if the pieces touched).
-    public init(pieces: [String], analyzer: Analyzer, options: RankingOptions = RankingOptions()) {
+    /// white space takes no position, so it is matched as if the pieces touched). The words
+    /// `synonyms` adds for them are scored as further text, never as parts.
+    public init(pieces: [String], analyzer: Analyzer, options: RankingOptions = RankingOptions(), synonyms: SynonymTable = .empty) {
         var terms: [QueryTerm] = []
         var weights: [Double] = []
         var seen: [QueryTerm: Int] = [:]
         seen.reserveCapacity(64)
         var parts: [PhrasePart] = []
-        for piece in pieces {
-            if terms.count >= Self.maxTerms {
-                truncated = true
-                break
-            }
+        var truncated = false
+        var added: [[UInt8]] = []
+
+        /// Adds the terms of one piece of text, their weights scaled by `scale`. Query text
+        /// (`isQueryText`) also makes a part and looks for synonyms.
+        func add(_ piece: String, scale: Double, isQueryText: Bool) {
             let limit = 4 * Self.maxTerms
             let analyzed = analyzer.analyze(piece.utf8.count <= limit ? piece : String(piece.prefix(limit)))
             let tokens = analyzed.tokens
@@ -200,9 +205,18 @@ public struct QueryPlan: Sendable {
                     start = end
                 }
             }
+            func insert(_ term: QueryTerm, _ weight: Double, adding: Bool) {
+                if let i = seen[term] {
+                    weights[i] = adding ? weights[i] + weight : max(weights[i], weight)
+                } else {
+                    seen[term] = terms.count
+                    terms.append(term)
+                    weights.append(weight)
+                }
+            }
             for (i, token) in tokens.enumerated() {
                 if terms.count >= Self.maxTerms {
-                    truncated = true
+                    if isQueryText { truncated = true }
                     break
                 }
                 let bytes = Array(analyzed.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)])
@@ -235,13 +249,7 @@ public struct QueryPlan: Sendable {
                 if questionSpans.contains(where: { $0.lowerBound <= token.termStart && token.termEnd <= $0.upperBound }) {
                     weight *= options.questionWordWeight
                 }
-                if let i = seen[term] {
-                    weights[i] = options.repeatedTermsAdd ? weights[i] + weight : max(weights[i], weight)
-                } else {
-                    seen[term] = terms.count
-                    terms.append(term)
-                    weights.append(weight)
-                }
+                insert(term, weight * scale, adding: options.repeatedTermsAdd)
             }
             // Every character as a term of its own (scoring only), when asked for.
             if options.characterWeight > 0 {
@@ -253,23 +261,43 @@ public struct QueryPlan: Sendable {
                     if questionSpans.contains(where: { $0.lowerBound <= token.termStart && token.termStart < $0.upperBound }) {
                         weight *= options.questionWordWeight
                     }
-                    if let i = seen[term] {
-                        weights[i] += weight
-                    } else {
-                        seen[term] = terms.count
-                        terms.append(term)
-                        weights.append(weight)
-                    }
+                    insert(term, weight * scale, adding: true)
                 }
             }
+            guard isQueryText else { return }
             if !elements.isEmpty {
                 parts.append(PhrasePart(text: String(piece), normalized: analyzed.normalized.bytes, elements: elements,
                                         termIndices: elements.map { seen[$0.0]! }))
             }
+            // Synonyms: runs of whole ICU words that the table maps to other words.
+            if !synonyms.isEmpty {
+                let ends = analyzed.wordBoundaries
+                for i in ends.indices {
+                    let start = i == 0 ? 0 : Int(ends[i - 1])
+                    for end in ends[i...] {
+                        if Int(end) - start > synonyms.longestWord { break }
+                        if let words = synonyms.words(addedBy: analyzed.normalized.bytes[start..<Int(end)]) {
+                            for w in words where !added.contains(w) { added.append(w) }
+                        }
+                    }
+                }
+            }
+        }
+
+        for piece in pieces {
+            if terms.count >= Self.maxTerms {
+                truncated = true
+                break
+            }
+            add(piece, scale: 1, isQueryText: true)
+        }
+        for word in added where terms.count < Self.maxTerms && options.synonymWeight > 0 {
+            add(String(decoding: word, as: UTF8.self), scale: options.synonymWeight, isQueryText: false)
         }
         self.terms = terms
         self.weights = weights
         self.parts = parts
+        self.truncated = truncated
     }
 }
 

@@ -102,6 +102,18 @@ public final class Searcher {
         }
     }
     public private(set) var bm25 = BM25()
+    /// Query-time synonyms (empty: none).
+    public var synonyms = SynonymTable.empty
+
+    /// The plan of a plain query, with this searcher's analyzer, ranking and synonyms.
+    public func plan(_ query: String) -> QueryPlan {
+        QueryPlan(query: query, analyzer: analyzer, options: ranking, synonyms: synonyms)
+    }
+
+    /// The plan of the given pieces of text (see `QueryPlan.init(pieces:…)`).
+    public func plan(pieces: [String]) -> QueryPlan {
+        QueryPlan(pieces: pieces, analyzer: analyzer, options: ranking, synonyms: synonyms)
+    }
 
     /// One segment's per-document accumulators, reused from query to query (allocating
     /// them anew cost page faults on every query).
@@ -310,7 +322,7 @@ public final class Searcher {
     }
 
     public func search(_ query: String, k: Int = 10, offset: Int = 0, countExact: Bool = true) throws -> SearchResult {
-        let plan = QueryPlan(query: query, analyzer: analyzer, options: ranking)
+        let plan = plan(query)
         return try search(plan, query: query, k: k, offset: offset, countExact: countExact)
     }
 

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Index
@@ -20,6 +21,8 @@ extension SearchCommand {
         )
 
         @OptionGroup var location: IndexLocation
+
+        @OptionGroup var synonymsOption: SynonymsOption
 
         @Option(name: .short, help: "Hits per query.")
         var k: Int = 10
@@ -112,9 +115,11 @@ extension SearchCommand {
             let wanted = min(max(1, queries.count), threads.map { max(1, $0) } ?? (queries.count >= 100 ? cores : 1))
             var readers = [reader]
             while readers.count < wanted, let another = try? reader.reopened() { readers.append(another) }
+            let synonyms = try synonymsOption.load(index: location, normalizer: Normalizer())
             let searchers = try readers.map { r -> Searcher in
                 let searcher = try Searcher(reader: r)
                 searcher.constraints = constraints
+                searcher.synonyms = synonyms
                 return searcher
             }
             let printers = searchers.map { HitPrinter(color: false, snippets: SnippetMaker(normalizer: $0.analyzer.normalizer)) }

@@ -19,6 +19,8 @@ extension SearchCommand {
 
         @OptionGroup var location: IndexLocation
 
+        @OptionGroup var synonymsOption: SynonymsOption
+
         @Option(name: .long, help: "The queries (QID<TAB>QUERY).")
         var queries: String
 
@@ -48,6 +50,7 @@ extension SearchCommand {
         @Option(name: .long, help: .hidden) var lawSize: Double?
         /// Multiplies every instrument bonus (0 turns them off).
         @Option(name: .long, help: .hidden) var instrumentScale: Double?
+        @Option(name: .long, help: .hidden) var synonymWeight: Double?
 
         func run() throws {
             guard let queryText = try? String(contentsOfFile: queries, encoding: .utf8) else { throw UserError("\(queries): cannot read") }
@@ -70,7 +73,9 @@ extension SearchCommand {
             if let rescoreWindow { options.rescoreWindow = rescoreWindow }
             if let lawSize { options.lawSizeWeight = lawSize }
             if let instrumentScale { options.instrumentBonus = options.instrumentBonus.mapValues { $0 * instrumentScale } }
+            if let synonymWeight { options.synonymWeight = synonymWeight }
             searcher.ranking = options
+            searcher.synonyms = try synonymsOption.load(index: location, normalizer: searcher.analyzer.normalizer)
             var rankings: [String: [String]] = [:]
             var asked = 0
             let started = Date()

@@ -99,9 +99,9 @@ func runQuery(_ text: String, searcher: Searcher, k: Int, offset: Int = 0, synta
             throw UserError("bad query: \(error)")
         }
         let result = try searcher.search(node, query: text, k: k, offset: offset)
-        return (QueryPlan(pieces: node.positiveTexts, analyzer: searcher.analyzer, options: searcher.ranking), result)
+        return (searcher.plan(pieces: node.positiveTexts), result)
     }
-    let plan = QueryPlan(query: text, analyzer: searcher.analyzer, options: searcher.ranking)
+    let plan = searcher.plan(text)
     if plan.truncated { stderrLine("search: warning: the query is long; only its first \(QueryPlan.maxTerms) terms are used") }
     return (plan, try searcher.search(plan, query: text, k: k, offset: offset, countExact: countExact))
 }
@@ -123,6 +123,8 @@ extension SearchCommand {
         )
 
         @OptionGroup var location: IndexLocation
+
+        @OptionGroup var synonymsOption: SynonymsOption
 
         @Option(name: [.short, .long], help: "Number of hits to show.")
         var k: Int = 10
@@ -160,6 +162,7 @@ extension SearchCommand {
             let reader = try openIndex(location)
             let searcher = try Searcher(reader: reader)
             searcher.constraints = try dates.constraints()
+            searcher.synonyms = try synonymsOption.load(index: location, normalizer: searcher.analyzer.normalizer)
             let text = query.joined(separator: " ")
             let (plan, result) = try runQuery(text, searcher: searcher, k: filesOnly ? Int.max / 4 : k, offset: offset, syntax: true)
             let printer = HitPrinter(color: HitPrinter.useColor(color), snippets: SnippetMaker(normalizer: searcher.analyzer.normalizer))

@@ -479,3 +479,26 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(try words(["--query"]) == [])
     }
 }
+
+@Suite struct SynonymCommandTests {
+    /// index/synonyms.txt is read by search, batch and eval; --synonyms FILE replaces it,
+    /// --synonyms '' turns it off, and a missing file is an error.
+    @Test func synonymsFileIsFoundOrGivenOrTurnedOff() throws {
+        let dir = TemporaryDirectory("search-cli")
+        dir.write("corpus/a.txt", "出租人应当履行租赁物的维修义务。")
+        dir.write("corpus/b.txt", "押金由双方约定。")
+        #expect(try CLI.run(["index"], in: dir.path).status == 0)
+        #expect(try CLI.run(["-l", "房东"], in: dir.path).status == 1)
+        dir.write("index/synonyms.txt", "房东 => 出租人\n坏 词 => 无\n")
+        let found = try CLI.run(["-l", "房东"], in: dir.path)
+        #expect(found.status == 0 && found.stdout == "corpus/a.txt\n")
+        #expect(found.stderr.contains("synonyms.txt line 2") && found.stderr.contains("skipped"))
+        #expect(try CLI.run(["-l", "--synonyms", "", "房东"], in: dir.path).status == 1)
+        dir.write("other.txt", "房东 => 押金\n")
+        #expect(try CLI.run(["-l", "--synonyms", "other.txt", "房东"], in: dir.path).stdout == "corpus/b.txt\n")
+        let missing = try CLI.run(["--synonyms", "nowhere.txt", "房东"], in: dir.path)
+        #expect(missing.status == 2 && missing.stderr.contains("nowhere.txt not found"))
+        let batch = try CLI.run(["batch", "--format", "trec"], in: dir.path, stdin: "q1\t房东\n")
+        #expect(batch.stdout.hasPrefix("q1 Q0 a.txt 1 "))
+    }
+}

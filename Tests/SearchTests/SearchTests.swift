@@ -586,3 +586,76 @@ final class CorpusDevIndex: Sendable {
         #expect(abs(explanation.total - hit.score) <= 1e-9 * max(1, hit.score))
     }
 }
+
+@Suite struct SynonymTests {
+    let normalizer = Normalizer()
+
+    @Test func parsesExplicitAndEquivalentRulesFoldedWithCommentsAndNotes() {
+        let (table, skipped) = SynonymTable.parse("""
+        # tenancy
+        房東, 房主 => 出租人   # Traditional on the left folds like text
+        工资, 薪水, 劳动报酬
+        告 => 起诉, 起诉
+        坏 词 => 无
+        孤词
+        """, normalizer: normalizer)
+        func adds(_ word: String) -> [String]? {
+            table.words(addedBy: normalizer.normalize(word).bytes[...])?.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(adds("房东") == ["出租人"])
+        #expect(adds("房主") == ["出租人"])
+        #expect(adds("出租人") == nil)                       // explicit rules go one way
+        #expect(adds("薪水") == ["工资", "劳动报酬"])          // equivalent words add each other
+        #expect(adds("劳动报酬") == ["工资", "薪水"])
+        #expect(adds("告") == ["起诉"])                        // repeats dropped
+        #expect(adds("孤词") == nil)                           // nothing to add
+        #expect(skipped.count == 1 && skipped[0].contains("line 5") && skipped[0].contains("坏 词"))
+        #expect(table.wordCount == 6)
+    }
+
+    @Test func wholeWordsOfTheQueryAddScoringTermsButNoParts() throws {
+        let analyzer = try Analyzer(script: .folded)
+        let (table, _) = SynonymTable.parse("房东 => 出租人\n告 => 起诉\n", normalizer: normalizer)
+        let plain = QueryPlan(query: "房東不退押金", analyzer: analyzer)
+        let expanded = QueryPlan(query: "房東不退押金", analyzer: analyzer, synonyms: table)
+        #expect(expanded.parts.count == plain.parts.count)
+        #expect(expanded.parts.map(\.text) == plain.parts.map(\.text))
+        #expect(Array(expanded.terms.prefix(plain.terms.count)) == plain.terms)
+        #expect(expanded.weights.prefix(plain.weights.count) == plain.weights[...])
+        let added = expanded.terms.dropFirst(plain.terms.count).map(\.description)
+        #expect(added.contains("出租") && added.contains("租人") && added.contains("出*"))
+        // Weighted as the query's own text would be, times synonymWeight.
+        var options = RankingOptions()
+        options.synonymWeight = 0.5
+        let half = QueryPlan(query: "房東不退押金", analyzer: analyzer, options: options, synonyms: table)
+        let own = QueryPlan(query: "出租人", analyzer: analyzer)
+        let i = try #require(half.terms.firstIndex(of: .exact(Array("出租".utf8))))
+        let j = try #require(own.terms.firstIndex(of: .exact(Array("出租".utf8))))
+        #expect(half.weights[i] == 0.5 * own.weights[j])
+        // 告 is a word of 可以告他吗, not of 报告.
+        #expect(QueryPlan(query: "可以告他吗", analyzer: analyzer, synonyms: table).terms.contains(.exact(Array("起诉".utf8))))
+        #expect(!QueryPlan(query: "工作报告", analyzer: analyzer, synonyms: table).terms.contains(.exact(Array("起诉".utf8))))
+    }
+
+    @Test func synonymsRankButNeverMakeADocumentContainTheQuery() throws {
+        let dir = TemporaryDirectory()
+        dir.write("docs/a.txt", "# 租赁\n出租人应当履行租赁物的维修义务。")
+        dir.write("docs/b.txt", "# 其他\n维修费用由双方协商，押金另计。")
+        _ = try IndexWriter(directory: dir.path + "/index").update(roots: [DocumentSource.absolutePath(dir.path + "/docs")!])
+        let searcher = try Searcher(reader: try IndexReader.open(directory: dir.path + "/index"))
+        let query = "房东 维修"
+        let before = try searcher.search(query, k: 10)
+        searcher.synonyms = SynonymTable.parse("房东 => 出租人", normalizer: normalizer).table
+        let after = try searcher.search(query, k: 10)
+        #expect(before.exactCount == 0 && after.exactCount == 0)
+        #expect(after.total == before.total)
+        #expect(after.hits.first?.record.path.hasSuffix("a.txt") == true)
+        let a = { (r: SearchResult) in r.hits.first { $0.record.path.hasSuffix("a.txt") }!.score }
+        #expect(a(after) > a(before))
+        // --explain still adds up.
+        let plan = searcher.plan(query)
+        for (hit, e) in zip(after.hits, try searcher.explain(plan, hits: after.hits)) {
+            #expect(abs(e.total - hit.score) <= 1e-9 * max(1, hit.score))
+        }
+    }
+}
