@@ -23,7 +23,8 @@ for target in "${targets[@]}"; do
   case "$target" in
     FuzzQuery)
       printf '復工復產' > "$corpus/seed-1"; printf '"工業 園區" -pm2.5 OR 100%%' > "$corpus/seed-2"
-      printf '谁可以成为个体工商户？' > "$corpus/seed-3" ;;
+      printf '谁可以成为个体工商户？' > "$corpus/seed-3"
+      printf '園區, 工业 => 经济发展 # x\n工資, 薪水\n园区 工資复产' > "$corpus/seed-4" ;;
     FuzzDocuments)
       head -c 4000 corpus/*.txt > "$corpus/seed-1"
       printf '{"_id":"a","title":"t","text":"工業園區"}\n{"id":"b","contents":"x"}\n' > "$corpus/seed-2" ;;

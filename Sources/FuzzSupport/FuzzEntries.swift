@@ -45,12 +45,18 @@ public enum FuzzEntries {
         return fixture!
     }
 
-    /// The query parser and planner, and a search.
+    /// The query parser and planner, and a search; then the input's first half as a
+    /// synonyms file for its second half and a fixed query.
     public static func query(_ input: UnsafeRawBufferPointer) {
         let query = String(decoding: input, as: UTF8.self)
         let searcher = shared.searcher
         _ = try? searcher.search(query, k: 5)
         _ = try? searcher.search(query, k: 5, countExact: false)
+        let half = input.count / 2
+        searcher.synonyms = SynonymTable.parse(String(decoding: input[..<half], as: UTF8.self), normalizer: searcher.analyzer.normalizer).table
+        defer { searcher.synonyms = .empty }
+        _ = try? searcher.search(String(decoding: input[half...], as: UTF8.self), k: 5)
+        _ = try? searcher.search("工業園區 經濟發展", k: 5)
     }
 
     /// The document decoders: a plain file and a collection, analysis, snippets.
