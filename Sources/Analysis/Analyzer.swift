@@ -75,6 +75,11 @@ public struct AnalyzedText: Sendable {
 public final class Analyzer {
     public let normalizer: Normalizer
     public let script: SegmentationScript
+    /// Whether tokens carry their byte range in the original text. The index stores no
+    /// offsets (snippets find matches again), so its analyzers leave them out: mapping every
+    /// byte back costs a tenth of indexing's work outside ICU. Tokens then have `start` and
+    /// `end` 0.
+    public let keepsOriginalOffsets: Bool
     private let breaker: WordBreaker
     /// Words kept whole on top of ICU's segmentation (see `UserDictionary`).
     public let dictionary: UserDictionary?
@@ -83,9 +88,11 @@ public final class Analyzer {
 
     /// `simplify: false` keeps Traditional characters in the terms too (only to measure
     /// segmentation; indexes always fold).
-    public init(dictionary: UserDictionary? = nil, script: SegmentationScript, simplify: Bool = true) throws {
+    public init(dictionary: UserDictionary? = nil, script: SegmentationScript, simplify: Bool = true,
+                keepsOriginalOffsets: Bool = true) throws {
         normalizer = Normalizer(folder: CharacterFolder(simplify: simplify))
         self.script = script
+        self.keepsOriginalOffsets = keepsOriginalOffsets
         breaker = try WordBreaker()
         self.dictionary = dictionary.flatMap { $0.words.isEmpty ? nil : $0 }
     }
@@ -96,7 +103,7 @@ public final class Analyzer {
     }
 
     public func analyze(_ input: UnsafeBufferPointer<UInt8>) -> AnalyzedText {
-        let normalized = normalizer.normalize(input, keepingScript: script == .own)
+        let normalized = normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own)
         let (tokens, positionCount) = normalized.bytes.withUnsafeBufferPointer { text in
             cut(text, normalized)
             return tokenize(text, normalized: normalized)
@@ -108,7 +115,7 @@ public final class Analyzer {
     /// The normalised text as `analyze` makes it (with an own-script copy for `.own`).
     public func normalize(_ text: String) -> NormalizedText {
         var copy = text
-        return copy.withUTF8 { normalizer.normalize($0, keepingScript: script == .own) }
+        return copy.withUTF8 { normalizer.normalize($0, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own) }
     }
 
     /// The words of the normalised text: ICU's segments, re-cut by the dictionary.
@@ -153,6 +160,7 @@ public final class Analyzer {
         charIsWord.removeAll(keepingCapacity: true)
         defer { (self.charStart, self.charEnd, self.charIsWord) = (charStart, charEnd, charIsWord) }
         let originalStart = normalized.originalStart, originalEnd = normalized.originalEnd
+        let offsets = !originalStart.isEmpty
 
         var i = 0
         while i < text.count {
@@ -172,7 +180,7 @@ public final class Analyzer {
             let adjacent = k + 1 < count && charIsWord[k + 1] && charEnd[k] == charStart[k + 1]
             let termEnd = adjacent ? charEnd[k + 1] : charEnd[k]
             tokens.append(Token(kind: .subword, position: Int32(k), termStart: charStart[k], termEnd: termEnd,
-                                start: originalStart[Int(charStart[k])], end: originalEnd[Int(termEnd) - 1]))
+                                start: offsets ? originalStart[Int(charStart[k])] : 0, end: offsets ? originalEnd[Int(termEnd) - 1] : 0))
         }
 
         // ICU words of three or more characters.
@@ -192,7 +200,7 @@ public final class Analyzer {
             }
             let kind: TokenKind = hasHan ? .word : hasLetter ? .latin : .number
             tokens.append(Token(kind: kind, position: Int32(c), termStart: Int32(segment.start), termEnd: Int32(segment.end),
-                                start: originalStart[segment.start], end: originalEnd[segment.end - 1]))
+                                start: offsets ? originalStart[segment.start] : 0, end: offsets ? originalEnd[segment.end - 1] : 0))
         }
         tokens.sort { a, b in
             a.position != b.position ? a.position < b.position : a.kind.rawValue > b.kind.rawValue

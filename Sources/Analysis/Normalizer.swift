@@ -50,14 +50,19 @@ public struct Normalizer {
     }
 
     /// `originalOffset` is added to every original offset: where `input` starts in a larger
-    /// text it was cut from. With `keepingScript`, `ownScript` keeps the characters that were
+    /// text it was cut from. Without `keepingOffsets` the map back to the original is left
+    /// empty (indexing never reads it, and it is two words written for every byte). With
+    /// `keepingScript`, `ownScript` keeps the characters that were
     /// folded to Simplified as they were.
-    public func normalize(_ input: UnsafeBufferPointer<UInt8>, originalOffset: Int32 = 0, keepingScript: Bool = false) -> NormalizedText {
+    public func normalize(_ input: UnsafeBufferPointer<UInt8>, originalOffset: Int32 = 0, keepingOffsets: Bool = true,
+                          keepingScript: Bool = false) -> NormalizedText {
         var result = NormalizedText()
         let n = input.count
         result.bytes.reserveCapacity(n)
-        result.originalStart.reserveCapacity(n)
-        result.originalEnd.reserveCapacity(n)
+        if keepingOffsets {
+            result.originalStart.reserveCapacity(n)
+            result.originalEnd.reserveCapacity(n)
+        }
         var folded: [UInt32] = []
         folded.reserveCapacity(8)
         var previousWasHan = false
@@ -81,11 +86,11 @@ public struct Normalizer {
                     // Folded to Simplified: the own-script copy will hold the original here.
                     unfolded.append(UInt64(result.bytes.count) << 32 | UInt64(scalar))
                 }
-                append(single, start, end, to: &result)
+                append(single, start, end, keepingOffsets, to: &result)
             } else {
                 folded.removeAll(keepingCapacity: true)
                 folder.fold(scalar, into: &folded)
-                for v in folded { append(v, start, end, to: &result) }
+                for v in folded { append(v, start, end, keepingOffsets, to: &result) }
             }
             i += length
         }
@@ -106,9 +111,10 @@ public struct Normalizer {
 
     /// Appends one folded scalar as UTF-8, each byte mapped to the original `start..<end`.
     @inline(__always)
-    private func append(_ v: UInt32, _ start: Int32, _ end: Int32, to result: inout NormalizedText) {
+    private func append(_ v: UInt32, _ start: Int32, _ end: Int32, _ keepingOffsets: Bool, to result: inout NormalizedText) {
         let count = UTF8Decoding.encodedLength(v)
         UTF8Decoding.append(v, to: &result.bytes)
+        guard keepingOffsets else { return }
         for _ in 0..<count {
             result.originalStart.append(start)
             result.originalEnd.append(end)

@@ -209,6 +209,18 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(t.tokens.filter { $0.kind == .subword }.map(t.term) == document.tokens.filter { $0.kind == .subword }.map(document.term))
     }
 
+    /// The index's analyzer leaves the map back to the original out; nothing else changes.
+    @Test func withoutOriginalOffsetsTheTokensAreTheSame() throws {
+        let indexing = try Analyzer(script: .own, keepsOriginalOffsets: false)
+        let text = "有序推動復(fù)工復產，PM2.5 濃度 遊樂場 ㈱"
+        let a = analyzer.analyze(text), b = indexing.analyze(text)
+        #expect(a.normalized.bytes == b.normalized.bytes && a.wordBoundaries == b.wordBoundaries)
+        #expect(a.tokens.map { [$0.kind.rawValue, UInt8($0.position)] } == b.tokens.map { [$0.kind.rawValue, UInt8($0.position)] })
+        #expect(a.terms == b.terms && a.positionCount == b.positionCount)
+        #expect(b.normalized.originalStart.isEmpty && b.tokens.allSatisfy { $0.start == 0 && $0.end == 0 })
+        #expect(a.normalized.originalStart.count == a.normalized.bytes.count)
+    }
+
     @Test func nonAdjacentHanCharactersDoNotFormBigrams() {
         let a = analyzer.analyze("复工，复产")
         #expect(a.terms.filter { $0 == "工复" }.isEmpty)
