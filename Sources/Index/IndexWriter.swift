@@ -401,9 +401,8 @@ public final class IndexWriter {
                     let name = unsafeSelf.newSegmentName()
                     let entry = SegmentEntry(name: name, docCount: builder.documentCount, deletionGeneration: 0, deletedCount: 0)
                     shared.lock.withLock { shared.written.append(entry.fileName) }
-                    try FileSystem.writeAndSync(unsafeSelf.directory + "/" + entry.fileName, builder.encode())
+                    try FileSystem.writeAndSync(unsafeSelf.directory + "/" + entry.fileName, builder.encodeAndEmpty())
                     entries.append(entry)
-                    builder.removeAll()
                 }
                 var i = w
                 while i < items.count {

@@ -122,44 +122,60 @@ struct SegmentBuilder {
     private var characterTermOfSubword: [Int32] = []
     private var characterCountOfTerm: [Int32] = []
 
-    // Scratch of `encode`, kept between flushes for the same reason as `removeAll`.
+    // Scratch of `encodeAndEmpty`, kept between flushes for the same reason as `removeAll`.
     private var sortedDocs: [UInt32] = []
     private var sortedPositions: [Int32] = []
     private var termStart: [Int] = []
     private var termFill: [Int] = []
+    private var rankOfTerm: [UInt32] = []
 
-    mutating func encode() -> [UInt8] {
+    /// Encodes the contents as one segment and empties the builder (keeping its storage).
+    mutating func encodeAndEmpty() -> [UInt8] {
+        defer { removeAll() }
         let termCount = terms.count
-        let termOf = occurrenceTerm, docOf = occurrenceDoc, positionOf = occurrencePosition
-        // Counting sort of occurrences by term; stable, so doc and position order hold.
+        let docOf = occurrenceDoc, positionOf = occurrencePosition
+        // Counting sort of occurrences by the rank of their term in byte order; stable, so
+        // doc and position order hold, and the terms are then encoded walking the sorted
+        // occurrences front to back (by term id, every term's first read was a cache miss:
+        // 4% of a build's CPU). The occurrences' term ids become ranks in place.
+        let order = terms.sortedIDs()
         var start = termStart, fill = termFill, docs = sortedDocs, positions = sortedPositions
-        (termStart, termFill, sortedDocs, sortedPositions) = ([], [], [], [])
-        defer { (termStart, termFill, sortedDocs, sortedPositions) = (start, fill, docs, positions) }
+        var rank = rankOfTerm, keys = occurrenceTerm
+        (termStart, termFill, sortedDocs, sortedPositions, rankOfTerm, occurrenceTerm) = ([], [], [], [], [], [])
+        defer { (termStart, termFill, sortedDocs, sortedPositions, rankOfTerm, occurrenceTerm) = (start, fill, docs, positions, rank, keys) }
+        rank.removeAll(keepingCapacity: true)
+        rank.append(contentsOf: repeatElement(0, count: termCount))
+        for (r, id) in order.enumerated() { rank[id] = UInt32(r) }
+        keys.withUnsafeMutableBufferPointer { keys in
+            rank.withUnsafeBufferPointer { rank in
+                for i in keys.indices { keys[i] = rank[Int(keys[i])] }
+            }
+        }
         start.removeAll(keepingCapacity: true)
         start.append(contentsOf: repeatElement(0, count: termCount + 1))
-        for t in termOf { start[Int(t) + 1] += 1 }
-        for t in 0..<termCount { start[t + 1] += start[t] }
+        for r in keys { start[Int(r) + 1] += 1 }
+        for r in 0..<termCount { start[r + 1] += start[r] }
         fill.removeAll(keepingCapacity: true)
         fill.append(contentsOf: start)
         docs.removeAll(keepingCapacity: true)
-        docs.append(contentsOf: repeatElement(0, count: termOf.count))
+        docs.append(contentsOf: repeatElement(0, count: keys.count))
         positions.removeAll(keepingCapacity: true)
-        positions.append(contentsOf: repeatElement(0, count: termOf.count))
-        for i in termOf.indices {
-            let t = Int(termOf[i])
-            docs[fill[t]] = docOf[i]
-            positions[fill[t]] = positionOf[i]
-            fill[t] += 1
+        positions.append(contentsOf: repeatElement(0, count: keys.count))
+        for i in keys.indices {
+            let r = Int(keys[i])
+            docs[fill[r]] = docOf[i]
+            positions[fill[r]] = positionOf[i]
+            fill[r] += 1
         }
         var encoder = SegmentEncoder()
         for record in documents { encoder.addDocument(record) }
-        for id in terms.sortedIDs() {
+        for (r, id) in order.enumerated() {
             let term = terms.bytes(id)
             // Occurrences of terms without positions carry counts in the position slot.
             let positional = SegmentLayout.hasPositions(term)
             encoder.beginTerm(term)
-            var k = start[id]
-            let end = start[id + 1]
+            var k = start[r]
+            let end = start[r + 1]
             while k < end {
                 let doc = docs[k]
                 var next = k + 1
