@@ -19,7 +19,7 @@ struct SegmentBuilder {
     var isEmpty: Bool { documents.isEmpty }
     /// Bytes the current contents need (`removeAll` keeps storage beyond them).
     var memoryUsage: Int {
-        occurrenceTerm.count * 12 + terms.memoryInUse + (characterCountOfTerm.count + characterTermOfSubword.count) * 4
+        occurrenceTerm.count * 12 + terms.memoryInUse + characterCountOfTerm.count * 4 + characterTermOfScalar.count * 4
     }
 
     /// Empties the builder for the next segment but keeps its storage: a worker refills it
@@ -32,7 +32,8 @@ struct SegmentBuilder {
         occurrencePosition.removeAll(keepingCapacity: true)
         documents.removeAll(keepingCapacity: true)
         charactersInDocument.removeAll(keepingCapacity: true)
-        characterTermOfSubword.removeAll(keepingCapacity: true)
+        characterTermOfScalar.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+        characterTermOfOtherScalar.removeAll(keepingCapacity: true)
         characterCountOfTerm.removeAll(keepingCapacity: true)
         currentLength = 0
     }
@@ -74,16 +75,19 @@ struct SegmentBuilder {
                 guard token.kind == .subword else { continue }
                 // The character this subword begins: counted per document under its own term,
                 // so scoring a lone character reads one list instead of every bigram it begins.
-                // Its id is remembered per subword term: one interning a token, not two.
-                if term >= characterTermOfSubword.count {
-                    characterTermOfSubword.append(contentsOf: repeatElement(-1, count: max(term + 1, 2 * characterTermOfSubword.count) - characterTermOfSubword.count))
-                }
-                var id = Int(characterTermOfSubword[term])
+                // Its id is remembered per character (a few thousand, which stay in the cache;
+                // remembered per subword term, the lookup missed the cache on most tokens).
+                let (scalar, length, _) = UTF8Decoding.decode(text, at: Int(token.termStart))
+                var id = Int(scalar) < characterTermOfScalar.count ? Int(characterTermOfScalar[Int(scalar)])
+                    : Int(characterTermOfOtherScalar[scalar] ?? -1)
                 if id < 0 {
-                    let length = UTF8Decoding.decode(text, at: Int(token.termStart)).length
                     for k in 0..<length { characterKey[1 + k] = text[Int(token.termStart) + k] }
                     id = characterKey.withUnsafeBufferPointer { terms.intern(UnsafeBufferPointer(rebasing: $0[0..<(1 + length)])) }
-                    characterTermOfSubword[term] = Int32(id)
+                    if Int(scalar) < characterTermOfScalar.count {
+                        characterTermOfScalar[Int(scalar)] = Int32(id)
+                    } else {
+                        characterTermOfOtherScalar[scalar] = Int32(id)
+                    }
                 }
                 if id >= characterCountOfTerm.count {
                     characterCountOfTerm.append(contentsOf: repeatElement(0, count: max(id + 1, 2 * characterCountOfTerm.count) - characterCountOfTerm.count))
@@ -118,8 +122,10 @@ struct SegmentBuilder {
     /// Character-count terms of the current document: their ids in order of first
     /// occurrence, and each one's count so far (indexed by term id, zero otherwise).
     private var charactersInDocument: [UInt32] = []
-    /// For each subword term id, the id of its first character's count term (−1 until seen).
-    private var characterTermOfSubword: [Int32] = []
+    /// For each character (by scalar; the rare ones past the basic planes' ideographs in a
+    /// dictionary), the id of its count term in this segment (−1 until seen).
+    private var characterTermOfScalar = [Int32](repeating: -1, count: 0x30000)
+    private var characterTermOfOtherScalar: [UInt32: Int32] = [:]
     private var characterCountOfTerm: [Int32] = []
 
     // Scratch of `encodeAndEmpty`, kept between flushes for the same reason as `removeAll`.
