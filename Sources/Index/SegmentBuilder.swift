@@ -19,7 +19,7 @@ struct SegmentBuilder {
     var isEmpty: Bool { documents.isEmpty }
     /// Bytes the current contents need (`removeAll` keeps storage beyond them).
     var memoryUsage: Int {
-        occurrenceTerm.count * 12 + terms.memoryInUse + characterCountOfTerm.count * 4 + characterTermOfScalar.count * 4
+        occurrenceTerm.count * 12 + terms.memoryInUse + characterCountOfTerm.count * 4
     }
 
     /// Empties the builder for the next segment but keeps its storage: a worker refills it
