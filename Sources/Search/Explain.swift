@@ -10,6 +10,8 @@ public struct ScorePart: Sendable {
     public var averageLength: Double
     /// weight · idf · tf / (tf + k1 · (1 − b + b · length / average))
     public var score: Double
+    /// Whether the term came from a synonym of the query's words, not from the query.
+    public var fromSynonym = false
 }
 
 public struct Explanation: Sendable {
@@ -53,7 +55,8 @@ extension Searcher {
             for h in hits.indices where tf[h] > 0 {
                 let score = bm25.score(tf: tf[h], idf: idf, length: Double(lengths[h]), averageLength: avgdl)
                 parts[h].append(ScorePart(term: term.description, weight: plan.weights[t], idf: idf / plan.weights[t],
-                                          termFrequency: tf[h], documentLength: lengths[h], averageLength: avgdl, score: score))
+                                          termFrequency: tf[h], documentLength: lengths[h], averageLength: avgdl, score: score,
+                                          fromSynonym: plan.fromSynonym[t]))
             }
         }
         return hits.indices.map {

@@ -121,6 +121,8 @@ public struct QueryPlan: Sendable {
     public var terms: [QueryTerm]
     /// Each term's weight (its BM25 part is multiplied by it).
     public var weights: [Double]
+    /// Whether each term came only from words a synonym added (`SynonymTable`).
+    public var fromSynonym: [Bool]
     /// The parts a document must contain contiguously to be an exact match.
     public var parts: [PhrasePart]
     /// Whether the query was cut at `maxTerms` (what follows was ignored).
@@ -181,6 +183,7 @@ public struct QueryPlan: Sendable {
     public init(pieces: [String], analyzer: Analyzer, options: RankingOptions = RankingOptions(), synonyms: SynonymTable = .empty) {
         var terms: [QueryTerm] = []
         var weights: [Double] = []
+        var fromSynonym: [Bool] = []
         var seen: [QueryTerm: Int] = [:]
         seen.reserveCapacity(64)
         var parts: [PhrasePart] = []
@@ -212,6 +215,7 @@ public struct QueryPlan: Sendable {
                     seen[term] = terms.count
                     terms.append(term)
                     weights.append(weight)
+                    fromSynonym.append(!isQueryText)
                 }
             }
             for (i, token) in tokens.enumerated() {
@@ -296,6 +300,7 @@ public struct QueryPlan: Sendable {
         }
         self.terms = terms
         self.weights = weights
+        self.fromSynonym = fromSynonym
         self.parts = parts
         self.truncated = truncated
     }

@@ -184,9 +184,10 @@ extension SearchCommand {
                         single.hits = [hit]
                         print(printer.text(single, plan: plan), terminator: "")
                         for p in e.parts {
-                            print(String(format: "     %@  %.4f = %@idf %.3f × tf %d / (tf %d + k1 %.2f × (1 − b %.2f + b × len %d / avg %.1f))",
+                            print(String(format: "     %@  %.4f = %@idf %.3f × tf %d / (tf %d + k1 %.2f × (1 − b %.2f + b × len %d / avg %.1f))%@",
                                          p.term, p.score, p.weight == 1 ? "" : String(format: "weight %.2f × ", p.weight), p.idf,
-                                         p.termFrequency, p.termFrequency, searcher.bm25.k1, searcher.bm25.b, p.documentLength, p.averageLength))
+                                         p.termFrequency, p.termFrequency, searcher.bm25.k1, searcher.bm25.b, p.documentLength, p.averageLength,
+                                         p.fromSynonym ? "  (synonym)" : ""))
                         }
                         if let a = e.article {
                             print(String(format: "     article of %@ (%@, %d articles): (%.4f + %.4f law evidence) × %.2f", a.law, a.kind.rawValue, a.articles, e.bm25, a.evidence, a.factor))

@@ -622,6 +622,8 @@ final class CorpusDevIndex: Sendable {
         #expect(expanded.parts.map(\.text) == plain.parts.map(\.text))
         #expect(Array(expanded.terms.prefix(plain.terms.count)) == plain.terms)
         #expect(expanded.weights.prefix(plain.weights.count) == plain.weights[...])
+        #expect(expanded.fromSynonym == plain.terms.map { _ in false } + added(expanded, plain))
+        func added(_ e: QueryPlan, _ p: QueryPlan) -> [Bool] { Array(repeating: true, count: e.terms.count - p.terms.count) }
         let added = expanded.terms.dropFirst(plain.terms.count).map(\.description)
         #expect(added.contains("出租") && added.contains("租人") && added.contains("出*"))
         // Weighted as the query's own text would be, times synonymWeight.
@@ -656,6 +658,10 @@ final class CorpusDevIndex: Sendable {
         let plan = searcher.plan(query)
         for (hit, e) in zip(after.hits, try searcher.explain(plan, hits: after.hits)) {
             #expect(abs(e.total - hit.score) <= 1e-9 * max(1, hit.score))
+            if hit.record.path.hasSuffix("a.txt") {
+                #expect(e.parts.contains { $0.term == "出租" && $0.fromSynonym })
+                #expect(e.parts.contains { $0.term == "维修" && !$0.fromSynonym })
+            }
         }
     }
 }
