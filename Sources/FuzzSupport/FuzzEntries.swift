@@ -59,7 +59,11 @@ public enum FuzzEntries {
         _ = try? searcher.search("工業園區 經濟發展", k: 5)
     }
 
-    /// The document decoders: a plain file and a collection, analysis, snippets.
+    /// The analyzer the index uses: documents cut in their own script, no offsets.
+    nonisolated(unsafe) static let indexAnalyzer = try! Analyzer(script: .own, keepsOriginalOffsets: false)
+
+    /// The document decoders: a plain file and a collection, analysis (as queries and as the
+    /// index analyse text), snippets.
     public static func documents(_ input: UnsafeRawBufferPointer) {
         let bytes = Array(input)
         var bad = 0
@@ -67,7 +71,10 @@ public enum FuzzEntries {
             let file = SourceFile(path: "/fuzz/input", root: "/fuzz", size: UInt64(bytes.count), modified: 0, kind: kind)
             for document in DocumentSource.documents(of: file, bytes: bytes, badLines: &bad) {
                 _ = document.text.withUnsafeBufferPointer { text in
-                    TextChunker.chunks(text, maxBytes: 4096).map { shared.searcher.analyzer.analyze(UnsafeBufferPointer(rebasing: text[$0])) }
+                    TextChunker.chunks(text, maxBytes: 4096).map {
+                        _ = indexAnalyzer.analyze(UnsafeBufferPointer(rebasing: text[$0]))
+                        return shared.searcher.analyzer.analyze(UnsafeBufferPointer(rebasing: text[$0]))
+                    }
                 }
             }
         }
