@@ -1,8 +1,10 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Synchronization
 import Index
 import IndexFormat
+import Search
 
 extension SearchCommand {
     struct IndexCommand: ParsableCommand {
@@ -133,6 +135,13 @@ extension SearchCommand {
             let dictionarySource = DictionaryFile.sourcePath(directory: location.index, manifest: reader.manifest)
             print("dictionary: \(reader.dictionary?.words.count ?? 0) words from \(displayPath(dictionarySource))"
                   + (DictionaryFile.sourceChanged(directory: location.index, manifest: reader.manifest) ? " (changed since; run `search index`)" : ""))
+            let synonymsPath = location.index + "/synonyms.txt"
+            if FileManager.default.fileExists(atPath: synonymsPath) {
+                let table = try loadSynonyms(nil, index: location, normalizer: Normalizer())
+                print("synonyms: \(table.wordCount) word\(table.wordCount == 1 ? "" : "s") from \(displayPath(synonymsPath)) (read by every query)")
+            } else {
+                print("synonyms: none (\(displayPath(synonymsPath)) is absent)")
+            }
             print("generation: \(reader.manifest.generation), committed \(ISO8601DateFormatter().string(from: date))")
         }
     }

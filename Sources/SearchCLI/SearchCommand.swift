@@ -72,25 +72,30 @@ struct SynonymsOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Query-time synonyms file (default: synonyms.txt in the index directory, if any; '' for none).", valueName: "file"))
     var synonyms: String?
 
-    /// The table for `searcher`'s queries; entries that can never match are noted on stderr.
+    /// The table for queries; entries that can never match are noted on stderr.
     func load(index: IndexLocation, normalizer: Normalizer) throws -> SynonymTable {
-        let path: String
-        switch synonyms {
-        case nil:
-            path = index.index + "/synonyms.txt"
-            guard FileManager.default.fileExists(atPath: path) else { return .empty }
-        case ""?:
-            return .empty
-        case let given?:
-            path = given
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw UserError(FileManager.default.fileExists(atPath: path) ? "\(path): cannot read" : "\(path) not found")
-        }
-        let (table, skipped) = SynonymTable.parse(String(decoding: data, as: UTF8.self), normalizer: normalizer)
-        for note in skipped { stderrLine("search: \(path) \(note); skipped") }
-        return table
+        try loadSynonyms(synonyms, index: index, normalizer: normalizer)
     }
+}
+
+/// The synonyms file given (`""`: none), else `synonyms.txt` in the index directory if any.
+func loadSynonyms(_ given: String?, index: IndexLocation, normalizer: Normalizer) throws -> SynonymTable {
+    let path: String
+    switch given {
+    case nil:
+        path = index.index + "/synonyms.txt"
+        guard FileManager.default.fileExists(atPath: path) else { return .empty }
+    case ""?:
+        return .empty
+    case let file?:
+        path = file
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw UserError(FileManager.default.fileExists(atPath: path) ? "\(path): cannot read" : "\(path) not found")
+    }
+    let (table, skipped) = SynonymTable.parse(String(decoding: data, as: UTF8.self), normalizer: normalizer)
+    for note in skipped { stderrLine("search: \(path) \(note); skipped") }
+    return table
 }
 
 /// Opens the index; with the default location and no index yet, builds it from ./corpus.

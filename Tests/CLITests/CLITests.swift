@@ -493,6 +493,7 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         let found = try CLI.run(["-l", "房东"], in: dir.path)
         #expect(found.status == 0 && found.stdout == "corpus/a.txt\n")
         #expect(found.stderr.contains("synonyms.txt line 2") && found.stderr.contains("skipped"))
+        #expect(try CLI.run(["stats"], in: dir.path).stdout.contains("synonyms: 1 word from"))
         #expect(try CLI.run(["-l", "--synonyms", "", "房东"], in: dir.path).status == 1)
         dir.write("other.txt", "房东 => 押金\n")
         #expect(try CLI.run(["-l", "--synonyms", "other.txt", "房东"], in: dir.path).stdout == "corpus/b.txt\n")
