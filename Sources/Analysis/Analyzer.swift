@@ -103,7 +103,7 @@ public final class Analyzer {
     }
 
     public func analyze(_ input: UnsafeBufferPointer<UInt8>) -> AnalyzedText {
-        let normalized = normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own)
+        let normalized = normalize(input)
         let (tokens, positionCount) = normalized.bytes.withUnsafeBufferPointer { text in
             cut(text, normalized)
             return tokenize(text, normalized: normalized)
@@ -115,7 +115,11 @@ public final class Analyzer {
     /// The normalised text as `analyze` makes it (with an own-script copy for `.own`).
     public func normalize(_ text: String) -> NormalizedText {
         var copy = text
-        return copy.withUTF8 { normalizer.normalize($0, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own) }
+        return copy.withUTF8 { normalize($0) }
+    }
+
+    private func normalize(_ input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+        normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own)
     }
 
     /// The words of the normalised text: ICU's segments, re-cut by the dictionary.
@@ -129,11 +133,7 @@ public final class Analyzer {
     /// ICU's, found in the own-script copy when there is one (it is aligned byte for byte),
     /// re-cut by the dictionary, whose words are folded like `text`.
     private func cut(_ text: UnsafeBufferPointer<UInt8>, _ normalized: NormalizedText) {
-        if normalized.ownScript.isEmpty {
-            breaker.segment(text, into: &segments)
-        } else {
-            normalized.ownScript.withUnsafeBufferPointer { breaker.segment($0, into: &segments) }
-        }
+        normalized.segmentationBytes.withUnsafeBufferPointer { breaker.segment($0, into: &segments) }
         if let dictionary { applyDictionary(dictionary, text) }
     }
 

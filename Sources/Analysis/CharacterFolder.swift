@@ -95,7 +95,7 @@ public final class CharacterFolder {
         // decomposition and no case: NFKC case folding leaves them as they are (a test checks
         // every one against ICU). Skipping ICU for them makes a fresh process's first
         // documents fold several times faster.
-        if (0x4E00...0x9FFF).contains(scalar) || (0x3400...0x4DBF).contains(scalar) {
+        if CharClass.isBasicHan(scalar) {
             return [simplify ? traditionalToSimplified[scalar] ?? scalar : scalar]
         }
         return computeWithICU(scalar)

@@ -15,7 +15,7 @@ public struct NormalizedText: Sendable {
     /// `bytes` (a character kept in its own script only when both forms have the same UTF-8
     /// length, as every CJK pair does): what ICU segments documents on, since its dictionary
     /// knows some words only in their Traditional form. Empty when nothing was folded to
-    /// Simplified, or when not asked for (`Normalizer.normalize(_:originalOffset:keepingScript:)`).
+    /// Simplified, or when not asked for (`Normalizer.normalize(_:originalOffset:keepingOffsets:keepingScript:)`).
     public var ownScript: [UInt8] = []
 
     /// The text ICU segments: `ownScript` when there is one, else `bytes`.
