@@ -503,3 +503,71 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(batch.stdout.hasPrefix("q1 Q0 a.txt 1 "))
     }
 }
+
+/// docs/FORMAT.md is enough to read an index: scripts/read-index.py, written from that page
+/// alone, decodes every part of an index and finds what the engine finds.
+@Suite struct IndependentReaderTests {
+    static var python: String? {
+        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    func read(_ arguments: [String], python: String) throws -> CLI.Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [SharedData.repositoryRoot + "/scripts/read-index.py"] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLI.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                          stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// An index with a deletion file, a term in more than 128 documents (a full block and a
+    /// skip entry), documents in several folders and a collection's lines.
+    @Test func independentReaderReadsTheIndex() throws {
+        guard let python = Self.python else {
+            print("skipped: no python3 to run scripts/read-index.py")
+            return
+        }
+        let dir = TemporaryDirectory("search-reader")
+        var expected: [String: Int] = [:]  // DOCID → occurrences of 复工
+        for i in 0..<300 {
+            let name = "sub\(i % 3)/doc\(i).txt"
+            if i % 2 == 0 {
+                dir.write("docs/" + name, "第\(i)号：有序推动" + String(repeating: "复工复产，", count: i % 5 + 1))
+                if i >= 4 { expected[name] = i % 5 + 1 }
+            } else {
+                dir.write("docs/" + name, "第\(i)号：經濟社會發展 plan \(i)")
+            }
+        }
+        dir.write("docs/laws.jsonl", "{\"_id\": \"a1\", \"title\": \"劳动合同法第十条\", \"text\": \"复工前应当订立书面劳动合同。\"}\n{\"_id\": \"a2\", \"text\": \"其他\"}\n")
+        expected["a1"] = 1
+        let index = dir.path + "/index"
+        try #require(CLI.run(["index", "--index", index, "docs"], in: dir.path).status == 0)
+        // A changed and a deleted document: the first segment gets a deletion file.
+        dir.write("docs/sub0/doc0.txt", "已经改写")
+        dir.remove("docs/sub2/doc2.txt")
+        try #require(CLI.run(["index", "--index", index, "docs"], in: dir.path).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: index).contains { $0.hasSuffix(".del") })
+
+        let check = try read([index, "--check"], python: python)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.hasPrefix("ok: 2 segments, 301 live documents"), "\(check.stdout)")
+
+        let listed = try read([index, "--term", "复工"], python: python)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        var found: [String: Int] = [:]
+        for line in listed.stdout.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let positions = fields[2].split(separator: " ").map { Int($0)! }
+            #expect(positions.count == Int(fields[1])! && positions == positions.sorted() && Set(positions).count == positions.count)
+            found[String(fields[0])] = Int(fields[1])!
+        }
+        #expect(found == expected)
+        let counted = try CLI.run(["--index", index, "-c", "复工"], in: dir.path)
+        #expect(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(expected.count))
+    }
+}
