@@ -56,8 +56,12 @@ public struct RankingOptions: Sendable, Equatable {
     public var crossWordBigramWeight = 0.7
     /// Weight of a lone character (a one-character word such as 谁).
     public var singleCharacterWeight = 1.0
-    /// Weight of an ICU word of three or more characters.
-    public var wordWeight = 1.0
+    /// Weight of a word of three or more characters with Han in it that ICU found and the
+    /// user dictionary does not hold. Its bigrams, which are terms too, already count it:
+    /// at 1 it counted twice (STARD nDCG@10 0.4508, against 0.4542 at 0, better on all four
+    /// halves measured). A dictionary word weighs 1, as the user asked for it; a Latin or
+    /// number word (covid, pm2.5) weighs 1, as its letters' bigrams say little.
+    public var wordWeight = 0.0
     /// Weight of the terms of question and function words (`QueryPlan.questionWords`).
     public var questionWordWeight = 0.1
     /// Whether a term the query repeats counts once per occurrence (as separate clauses of
@@ -100,6 +104,7 @@ public struct RankingOptions: Sendable, Equatable {
     public static let plainBM25: RankingOptions = {
         var o = RankingOptions()
         o.crossWordBigramWeight = 1
+        o.wordWeight = 1
         o.questionWordWeight = 1
         o.repeatedTermsAdd = false
         o.characterWeight = 0
@@ -246,9 +251,14 @@ public struct QueryPlan: Sendable {
                         term = .characterPrefix(bytes)
                     }
                     elements.append((term, token.position - base))
-                case .word, .number, .latin:
+                case .word:
+                    if analyzer.dictionary?.contains(bytes) != true {
+                        guard options.wordWeight > 0 else { continue }
+                        weight = options.wordWeight
+                    }
                     term = .exact(bytes)  // scores; containment is checked through its bigrams
-                    weight = options.wordWeight
+                case .number, .latin:
+                    term = .exact(bytes)
                 }
                 if questionSpans.contains(where: { $0.lowerBound <= token.termStart && token.termEnd <= $0.upperBound }) {
                     weight *= options.questionWordWeight

@@ -585,6 +585,28 @@ final class CorpusDevIndex: Sendable {
         let explanation = try #require(try searcher.explain(plan, hits: [hit]).first)
         #expect(abs(explanation.total - hit.score) <= 1e-9 * max(1, hit.score))
     }
+
+    /// An ICU word of three or more Han characters is already counted by its bigrams and
+    /// does not score again by default; a user-dictionary word and a Latin word do.
+    @Test func longHanWordsScoreOnlyFromTheDictionary() throws {
+        let text = "地方人民政府的COVID疫情"
+        let plain = try Analyzer(script: .folded)
+        let analyzed = plain.analyze(text)
+        #expect(analyzed.tokens.contains { $0.kind == .word && analyzed.term($0) == "人民政府" })
+        func term(_ plan: QueryPlan, _ word: String) -> Double? {
+            plan.terms.firstIndex(of: .exact(Array(word.utf8))).map { plan.weights[$0] }
+        }
+        let byDefault = QueryPlan(query: text, analyzer: plain)
+        #expect(term(byDefault, "人民政府") == nil)
+        #expect(term(byDefault, "covid") == 1)
+        #expect(term(byDefault, "政府") == 1)
+        var options = RankingOptions()
+        options.wordWeight = 0.5
+        #expect(term(QueryPlan(query: text, analyzer: plain, options: options), "人民政府") == 0.5)
+        let dictionary = UserDictionary.parse(Array("人民政府\n".utf8), normalizer: plain.normalizer)
+        let withDictionary = QueryPlan(query: text, analyzer: try Analyzer(dictionary: dictionary, script: .folded))
+        #expect(term(withDictionary, "人民政府") == 1)
+    }
 }
 
 @Suite struct SynonymTests {
