@@ -9,6 +9,7 @@ fails a test (Tests/CLITests, `independentReaderReadsTheIndex`).
   read-index.py INDEX --term TERM      each live document holding TERM: docid, freq, positions
 """
 import os
+import signal
 import struct
 import sys
 import zlib
@@ -325,6 +326,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the output quietly
     try:
         sys.exit(main(sys.argv))
     except FormatError as error:
