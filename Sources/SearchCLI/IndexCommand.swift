@@ -135,9 +135,9 @@ extension SearchCommand {
             let dictionarySource = DictionaryFile.sourcePath(directory: location.index, manifest: reader.manifest)
             print("dictionary: \(reader.dictionary?.words.count ?? 0) words from \(displayPath(dictionarySource))"
                   + (DictionaryFile.sourceChanged(directory: location.index, manifest: reader.manifest) ? " (changed since; run `search index`)" : ""))
-            let synonymsPath = location.index + "/synonyms.txt"
+            let synonymsPath = defaultSynonymsPath(location)
             if FileManager.default.fileExists(atPath: synonymsPath) {
-                let table = try loadSynonyms(nil, index: location, normalizer: Normalizer())
+                let table = try loadSynonyms(synonymsPath, index: location, normalizer: Normalizer())
                 print("synonyms: \(table.wordCount) word\(table.wordCount == 1 ? "" : "s") from \(displayPath(synonymsPath)) (read by every query)")
             } else {
                 print("synonyms: none (\(displayPath(synonymsPath)) is absent)")

@@ -78,12 +78,15 @@ struct SynonymsOption: ParsableArguments {
     }
 }
 
+/// Where queries look for synonyms when no file is given.
+func defaultSynonymsPath(_ index: IndexLocation) -> String { index.index + "/synonyms.txt" }
+
 /// The synonyms file given (`""`: none), else `synonyms.txt` in the index directory if any.
 func loadSynonyms(_ given: String?, index: IndexLocation, normalizer: Normalizer) throws -> SynonymTable {
     let path: String
     switch given {
     case nil:
-        path = index.index + "/synonyms.txt"
+        path = defaultSynonymsPath(index)
         guard FileManager.default.fileExists(atPath: path) else { return .empty }
     case ""?:
         return .empty
