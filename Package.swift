@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "FuzzIndex", dependencies: ["FuzzSupport"]),
         // Temporary folders, fixture writing and the shared data's location, for all tests.
         .target(name: "TestSupport", dependencies: ["IndexFormat"], path: "Tests/TestSupport"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "CICUShim", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "IndexFormat", "Analysis", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Index", "IndexFormat", "Analysis", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzSupport", "TestSupport"]),

@@ -33,7 +33,8 @@ public struct AnalyzedText: Sendable {
     public var tokens: [Token]
     /// Positions used (one past the largest position).
     public var positionCount: Int32
-    /// Where ICU put word boundaries, as byte offsets into the normalised text (sorted).
+    /// Where ICU put word boundaries, as byte offsets into the normalised text (sorted);
+    /// outside Han text only when the analyzer does not find Han words.
     public var wordBoundaries: [Int32] = []
 
     /// Whether ICU put a word boundary at normalised byte offset `offset`.
@@ -80,6 +81,14 @@ public final class Analyzer {
     /// byte back costs a tenth of indexing's work outside ICU. Tokens then have `start` and
     /// `end` 0.
     public let keepsOriginalOffsets: Bool
+    /// Whether ICU's words of three or more Han characters become `word` tokens. Without
+    /// them the only Han words are the dictionary's, and ICU never reads Han text unless a
+    /// dictionary's re-cut needs its words (`WordBreaker.segmentOutsideHan`), which halves
+    /// the cost of analysis. The index leaves them out: ranking gives them no weight (their
+    /// bigrams already count them) and every Han string is found as a phrase of bigrams.
+    public let findsHanWords: Bool
+    /// Whether ICU reads Han text at all.
+    private var readsHan: Bool { findsHanWords || dictionary != nil }
     private let breaker: WordBreaker
     /// Words kept whole on top of ICU's segmentation (see `UserDictionary`).
     public let dictionary: UserDictionary?
@@ -89,12 +98,19 @@ public final class Analyzer {
     /// `simplify: false` keeps Traditional characters in the terms too (only to measure
     /// segmentation; indexes always fold).
     public init(dictionary: UserDictionary? = nil, script: SegmentationScript, simplify: Bool = true,
-                keepsOriginalOffsets: Bool = true) throws {
+                keepsOriginalOffsets: Bool = true, findsHanWords: Bool = true) throws {
         normalizer = Normalizer(folder: CharacterFolder(simplify: simplify))
         self.script = script
         self.keepsOriginalOffsets = keepsOriginalOffsets
         breaker = try WordBreaker()
         self.dictionary = dictionary.flatMap { $0.words.isEmpty ? nil : $0 }
+        self.findsHanWords = findsHanWords
+    }
+
+    /// The analyzer an index uses: documents cut in their own script, no map back to the
+    /// original (snippets find matches again), no ICU Han words (see `findsHanWords`).
+    public static func forIndexing(dictionary: UserDictionary? = nil) throws -> Analyzer {
+        try Analyzer(dictionary: dictionary, script: .own, keepsOriginalOffsets: false, findsHanWords: false)
     }
 
     public func analyze(_ text: String) -> AnalyzedText {
@@ -119,7 +135,8 @@ public final class Analyzer {
     }
 
     private func normalize(_ input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
-        normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own)
+        // The own-script copy differs from the folded text only in Han characters.
+        normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own && readsHan)
     }
 
     /// The words of the normalised text: ICU's segments, re-cut by the dictionary.
@@ -133,6 +150,10 @@ public final class Analyzer {
     /// ICU's, found in the own-script copy when there is one (it is aligned byte for byte),
     /// re-cut by the dictionary, whose words are folded like `text`.
     private func cut(_ text: UnsafeBufferPointer<UInt8>, _ normalized: NormalizedText) {
+        guard readsHan else {
+            breaker.segmentOutsideHan(text, into: &segments)
+            return
+        }
         normalized.segmentationBytes.withUnsafeBufferPointer { breaker.segment($0, into: &segments) }
         if let dictionary { applyDictionary(dictionary, text) }
     }
@@ -198,6 +219,7 @@ public final class Analyzer {
                 if CharClass.isHan(v) { hasHan = true } else if v >= 0x80 || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) { hasLetter = true }
                 j += len
             }
+            if hasHan && !findsHanWords && !isDictionaryWord(text, segment.start, segment.end) { continue }
             let kind: TokenKind = hasHan ? .word : hasLetter ? .latin : .number
             tokens.append(Token(kind: kind, position: Int32(c), termStart: Int32(segment.start), termEnd: Int32(segment.end),
                                 start: offsets ? originalStart[segment.start] : 0, end: offsets ? originalEnd[segment.end - 1] : 0))
@@ -242,6 +264,13 @@ public struct DictionaryCosts: Sendable {
 }
 
 extension Analyzer {
+    /// Whether normalised bytes `start..<end` of `text` are one of the dictionary's words.
+    fileprivate func isDictionaryWord(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var found = false
+        dictionary?.forEachWord(in: text, from: start, limit: end) { if $0 == end { found = true } }
+        return found
+    }
+
     /// Re-cuts each region of adjacent ICU words (status ≥ 100, no space or punctuation
     /// between them) into the cheapest sequence of dictionary words, ICU words and single
     /// characters, and replaces `segments` with the result.

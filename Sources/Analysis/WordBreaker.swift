@@ -43,21 +43,93 @@ public final class WordBreaker {
         let n = text.count
         while windowStart < n {
             let windowEnd = Self.windowEnd(text, from: windowStart)
-            let count = starts.withUnsafeMutableBufferPointer { s in
-                ends.withUnsafeMutableBufferPointer { e in
-                    statuses.withUnsafeMutableBufferPointer { st in
-                        cicu_word_breaker_segment(
-                            breaker, text.baseAddress! + windowStart, Int32(windowEnd - windowStart),
-                            s.baseAddress, e.baseAddress, st.baseAddress, Int32(s.count))
+            read(text, windowStart..<windowEnd, into: &segments)
+            windowStart = windowEnd
+        }
+    }
+
+    /// Segments UTF-8 text as `segment(_:into:)` does, but finds only the segments that hold
+    /// no Han character, without ICU ever reading Han text (its dictionary walk is most of
+    /// ICU's cost, and an index needs none of its Han words: bigrams stand for them).
+    /// Segments with Han characters may still appear (windows that ICU reads whole, below);
+    /// the caller drops them. Windows are those of `segment(_:into:)`. Within a window ICU
+    /// reads on its own each stretch between Han characters that holds an ASCII letter, digit
+    /// or underscore (ICU makes a word of 第____條's blank); stretches of punctuation and
+    /// spaces hold no word and are not read. That gives the same segments as reading the
+    /// window whole because a Han character never joins its neighbour in ICU's word rules
+    /// (UAX #29 has no rule across Han; ICU hands a run of Han to its dictionary, which ends
+    /// where the Han ends), except next to kana, Thai and the like (one dictionary run with
+    /// the Han) and combining marks (which attach to the Han before them): a window holding
+    /// any non-ASCII word character other than Han is read whole. A test checks this against
+    /// `segment(_:into:)` on random mixtures and real documents.
+    public func segmentOutsideHan(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [WordSegment]) {
+        segments.removeAll(keepingCapacity: true)
+        var windowStart = 0
+        let n = text.count
+        while windowStart < n {
+            let windowEnd = Self.windowEnd(text, from: windowStart)
+            var readWhole = false
+            var stretchStart = windowStart
+            var stretchHasWord = false
+            var i = windowStart
+            // First pass: is there a character that forces reading the window whole?
+            while i < windowEnd {
+                let b = text[i]
+                if b < 0x80 { i += 1; continue }
+                let (v, len, _) = UTF8Decoding.decode(text, at: i)
+                if !CharClass.isHan(v) && classes.classify(v) == .word { readWhole = true; break }
+                i += len
+            }
+            if readWhole {
+                read(text, windowStart..<windowEnd, into: &segments)
+                windowStart = windowEnd
+                continue
+            }
+            i = windowStart
+            while i <= windowEnd {
+                var isHan = i == windowEnd
+                var len = 1
+                if i < windowEnd {
+                    let b = text[i]
+                    if b < 0x80 {
+                        let isDigit = b >= 0x30 && b <= 0x39
+                        let isLetter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
+                        if isDigit || isLetter || b == 0x5F { stretchHasWord = true }
+                    } else {
+                        let (v, l, _) = UTF8Decoding.decode(text, at: i)
+                        len = l
+                        isHan = CharClass.isHan(v)
                     }
                 }
-            }
-            if count > 0 {
-                for k in 0..<Int(count) {
-                    segments.append(WordSegment(start: windowStart + Int(starts[k]), end: windowStart + Int(ends[k]), status: statuses[k]))
+                if isHan {
+                    if stretchHasWord {
+                        read(text, stretchStart..<i, into: &segments)
+                    }
+                    stretchStart = i + len
+                    stretchHasWord = false
                 }
+                i += len
             }
             windowStart = windowEnd
+        }
+    }
+
+    private var classes = CharacterClassCache()
+
+    /// ICU's segments of `text[range]`, appended with offsets into `text`.
+    private func read(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into segments: inout [WordSegment]) {
+        let count = starts.withUnsafeMutableBufferPointer { s in
+            ends.withUnsafeMutableBufferPointer { e in
+                statuses.withUnsafeMutableBufferPointer { st in
+                    cicu_word_breaker_segment(
+                        breaker, text.baseAddress! + range.lowerBound, Int32(range.count),
+                        s.baseAddress, e.baseAddress, st.baseAddress, Int32(s.count))
+                }
+            }
+        }
+        guard count > 0 else { return }
+        for k in 0..<Int(count) {
+            segments.append(WordSegment(start: range.lowerBound + Int(starts[k]), end: range.lowerBound + Int(ends[k]), status: statuses[k]))
         }
     }
 

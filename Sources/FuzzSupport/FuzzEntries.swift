@@ -59,8 +59,21 @@ public enum FuzzEntries {
         _ = try? searcher.search("工業園區 經濟發展", k: 5)
     }
 
-    /// The analyzer the index uses: documents cut in their own script, no offsets.
-    nonisolated(unsafe) static let indexAnalyzer = try! Analyzer(script: .own, keepsOriginalOffsets: false)
+    /// The analyzer the index uses: documents cut in their own script, no offsets, no Han
+    /// words (so ICU reads no Han).
+    nonisolated(unsafe) static let indexAnalyzer = try! Analyzer.forIndexing()
+    /// The same with Han words: everything else it finds must be what the index finds.
+    nonisolated(unsafe) static let indexAnalyzerWithHanWords = try! Analyzer(script: .own, keepsOriginalOffsets: false)
+
+    /// Traps unless the index's analysis equals the full one without its Han words.
+    static func checkIndexAnalysis(_ text: UnsafeBufferPointer<UInt8>) {
+        let lean = indexAnalyzer.analyze(text), full = indexAnalyzerWithHanWords.analyze(text)
+        let kept = full.tokens.filter { $0.kind != .word }
+        precondition(lean.normalized.bytes == full.normalized.bytes && lean.positionCount == full.positionCount
+                     && lean.tokens.count == kept.count
+                     && zip(lean.tokens, kept).allSatisfy { $0.kind == $1.kind && $0.position == $1.position && $0.termStart == $1.termStart && $0.termEnd == $1.termEnd },
+                     "the index's analysis without Han words differs from the full one")
+    }
 
     /// The document decoders: a plain file and a collection, analysis (as queries and as the
     /// index analyse text), snippets.
@@ -72,7 +85,7 @@ public enum FuzzEntries {
             for document in DocumentSource.documents(of: file, bytes: bytes, badLines: &bad) {
                 _ = document.text.withUnsafeBufferPointer { text in
                     TextChunker.chunks(text, maxBytes: 4096).map {
-                        _ = indexAnalyzer.analyze(UnsafeBufferPointer(rebasing: text[$0]))
+                        checkIndexAnalysis(UnsafeBufferPointer(rebasing: text[$0]))
                         return shared.searcher.analyzer.analyze(UnsafeBufferPointer(rebasing: text[$0]))
                     }
                 }

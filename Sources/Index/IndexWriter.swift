@@ -392,7 +392,7 @@ public final class IndexWriter {
         let dictionary = self.dictionary
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
-                let analyzer = try Analyzer(dictionary: dictionary, script: .own, keepsOriginalOffsets: false)
+                let analyzer = try Analyzer.forIndexing(dictionary: dictionary)
                 var builder = SegmentBuilder()
                 var local = UpdateReport()
                 var entries: [SegmentEntry] = []

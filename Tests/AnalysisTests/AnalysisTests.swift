@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 import CICUShim
+import TestSupport
 @testable import Analysis
 
 /// Checks a token stream as parallel arrays, like Lucene's assertAnalyzesTo.
@@ -221,6 +223,47 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(a.normalized.originalStart.count == a.normalized.bytes.count)
     }
 
+    /// Without Han words ICU reads only the text between Han characters; every other token
+    /// must come out exactly as when ICU reads everything. Checked on random mixtures of the
+    /// characters whose neighbours ICU's rules treat specially, and on real documents.
+    @Test func withoutHanWordsOnlyTheHanWordsGo() throws {
+        let full = try Analyzer(script: .own, keepsOriginalOffsets: false)
+        let lean = try Analyzer.forIndexing()
+        var compared = 0, hanWords = 0
+        func check(_ text: String) {
+            let a = full.analyze(text), b = lean.analyze(text)
+            let kept = a.tokens.filter { $0.kind != .word }
+            hanWords += a.tokens.count - kept.count
+            #expect(a.normalized.bytes == b.normalized.bytes && a.positionCount == b.positionCount)
+            let same = kept.map { [Int32($0.kind.rawValue), $0.position, $0.termStart, $0.termEnd] }
+                == b.tokens.map { [Int32($0.kind.rawValue), $0.position, $0.termStart, $0.termEnd] }
+            #expect(same, "tokens differ for \(text.debugDescription.prefix(300))")
+            compared += 1
+        }
+        // Han, ASCII (every printable character) and the rest, drawn a third each.
+        let han = ["复工复产", "中华人民共和国", "國家", "〇", "條"]
+        let ascii = ["PM", "2020", "3.5", "ab'c", "1,000", "__", "___", " "] + (0x21...0x7E).map { String(UnicodeScalar(UInt8($0))) }
+        let other = ["の", "カタカナ", "ก", "д", "é", "\u{301}", "、", "。", "\u{200B}", "😀", "\u{3000}"]
+        var random = SeededGenerator(seed: 7)
+        for _ in 0..<6000 {
+            check((0..<Int.random(in: 1...12, using: &random)).map { _ in
+                [han, ascii, other].randomElement(using: &random)!.randomElement(using: &random)!
+            }.joined())
+        }
+        #expect(compared == 6000)
+        // Every 8th document of corpus-dev, and the sample report.
+        var texts = [try String(contentsOfFile: SharedData.repositoryRoot + "/corpus/000_d4955fed3019d925.txt", encoding: .utf8)]
+        if SharedData.hasCorpusDev, let files = FileManager.default.enumerator(atPath: SharedData.corpusDev)?.allObjects as? [String] {
+            for (k, file) in files.sorted().enumerated() where k % 8 == 0 && file.hasSuffix(".md") {
+                texts.append(try String(contentsOfFile: SharedData.corpusDev + "/" + file, encoding: .utf8))
+            }
+        } else {
+            print("corpus-dev not found at \(SharedData.corpusDev): checked on the sample report only")
+        }
+        for text in texts { check(text) }
+        #expect(hanWords > 1000)
+    }
+
     @Test func nonAdjacentHanCharactersDoNotFormBigrams() {
         let a = analyzer.analyze("复工，复产")
         #expect(a.terms.filter { $0 == "工复" }.isEmpty)
@@ -277,6 +320,20 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
             #expect(analyzed.tokens.filter { $0.kind == .subword }.map(analyzed.term)
                     == plain.analyze(text).tokens.filter { $0.kind == .subword }.map(plain.analyze(text).term))
         }
+    }
+
+    /// The index's analyzer (no ICU Han words) still finds the dictionary's words, and
+    /// only ICU's own Han words are missing from what the full analyzer finds.
+    @Test func withoutHanWordsTheDictionarysWordsStay() throws {
+        let words = dictionary("復工復產\n非公企業\n")
+        let full = try Analyzer(dictionary: words, script: .own)
+        let lean = try Analyzer(dictionary: words, script: .own, findsHanWords: false)
+        let text = "中华人民共和国有序推動復工復產，非公企業 PM2.5 工業園區"
+        let a = full.analyze(text), b = lean.analyze(text)
+        #expect(a.tokens.filter { $0.kind == .word }.map(a.term) == ["共和国", "复工复产", "非公企业", "工业园区"])
+        #expect(b.tokens.filter { $0.kind == .word }.map(b.term) == ["复工复产", "非公企业"])
+        #expect(a.tokens.filter { $0.kind != .word || ["复工复产", "非公企业"].contains(a.term($0)) }.map(a.term) == b.terms)
+        #expect(b.terms.contains("pm2.5"))
     }
 
     @Test func cutPrefersDictionaryWordsThenICUWordsThenLoneCharacters() throws {

@@ -137,7 +137,7 @@ final class CorpusDevIndex: Sendable {
 
         // Brute force: analyse every document again, as the index does (ICU reading
         // Traditional text as written).
-        let documentAnalyzer = try Analyzer(script: .own)
+        let documentAnalyzer = try Analyzer.forIndexing()
         var docs: [String: DocStats] = [:]
         try reader.forEachDocument { _, _, record in
             let text = try #require(DocumentSource.text(of: record))
