@@ -27,7 +27,8 @@ for target in "${targets[@]}"; do
       printf '園區, 工业 => 经济发展 # x\n工資, 薪水\n园区 工資复产' > "$corpus/seed-4" ;;
     FuzzDocuments)
       head -c 4000 corpus/*.txt > "$corpus/seed-1"
-      printf '{"_id":"a","title":"t","text":"工業園區"}\n{"id":"b","contents":"x"}\n' > "$corpus/seed-2" ;;
+      printf '{"_id":"a","title":"t","text":"工業園區"}\n{"id":"b","contents":"x"}\n' > "$corpus/seed-2"
+      printf '第____條 カタカナ中文の PM2.5 a_中 1,000元 é́中 ก中' > "$corpus/seed-3" ;;
     FuzzIndex)
       export FUZZ_SEED_DIR="$corpus" ;;
   esac
