@@ -53,14 +53,15 @@ public final class WordBreaker {
     /// ICU's cost, and an index needs none of its Han words: bigrams stand for them).
     /// Segments with Han characters may still appear (windows that ICU reads whole, below);
     /// the caller drops them. Windows are those of `segment(_:into:)`. Within a window ICU
-    /// reads on its own each stretch between Han characters that holds an ASCII letter, digit
-    /// or underscore (ICU makes a word of 第____條's blank); stretches of punctuation and
-    /// spaces hold no word and are not read. That gives the same segments as reading the
+    /// reads on its own each stretch between Han characters that holds an ASCII letter, digit,
+    /// underscore or @ (ICU makes words of 第____條's blank and of @@@); stretches of
+    /// punctuation and spaces hold no word and are not read. That gives the same segments as reading the
     /// window whole because a Han character never joins its neighbour in ICU's word rules
     /// (UAX #29 has no rule across Han; ICU hands a run of Han to its dictionary, which ends
     /// where the Han ends), except next to kana, Thai and the like (one dictionary run with
-    /// the Han) and combining marks (which attach to the Han before them): a window holding
-    /// any non-ASCII word character other than Han is read whole. A test checks this against
+    /// the Han), combining marks and format characters (which attach to the Han before them)
+    /// and the many symbols ICU counts as letters: a window holding any non-ASCII character
+    /// other than Han and `isInert`'s punctuation and symbols is read whole. A test checks this against
     /// `segment(_:into:)` on random mixtures and real documents.
     public func segmentOutsideHan(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [WordSegment]) {
         segments.removeAll(keepingCapacity: true)
@@ -77,7 +78,7 @@ public final class WordBreaker {
                 let b = text[i]
                 if b < 0x80 { i += 1; continue }
                 let (v, len, _) = UTF8Decoding.decode(text, at: i)
-                if !CharClass.isHan(v) && classes.classify(v) == .word { readWhole = true; break }
+                if !CharClass.isHan(v) && !Self.isInert(v) { readWhole = true; break }
                 i += len
             }
             if readWhole {
@@ -92,9 +93,7 @@ public final class WordBreaker {
                 if i < windowEnd {
                     let b = text[i]
                     if b < 0x80 {
-                        let isDigit = b >= 0x30 && b <= 0x39
-                        let isLetter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
-                        if isDigit || isLetter || b == 0x5F { stretchHasWord = true }
+                        if Self.isWordByte(b) { stretchHasWord = true }
                     } else {
                         let (v, l, _) = UTF8Decoding.decode(text, at: i)
                         len = l
@@ -114,7 +113,28 @@ public final class WordBreaker {
         }
     }
 
-    private var classes = CharacterClassCache()
+    /// The ASCII characters ICU makes words of: letters, digits, `_` and `@`.
+    @inline(__always)
+    static func isWordByte(_ b: UInt8) -> Bool {
+        let isDigit = b >= 0x30 && b <= 0x39
+        let isLetter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
+        return isDigit || isLetter || b == 0x5F || b == 0x40
+    }
+
+    /// Non-ASCII characters that ICU never makes a word of and never joins to a neighbour:
+    /// the punctuation and symbols of Chinese text (after NFKC folding), checked one by one
+    /// against ICU by a test. Any other non-ASCII character but Han makes its window be
+    /// read whole.
+    static func isInert(_ v: UInt32) -> Bool {
+        switch v {
+        case 0xA0...0xA9, 0xAB, 0xAC, 0xAE...0xB1, 0xB4, 0xB6, 0xB8, 0xBB, 0xBF, 0xD7, 0xF7,
+             0x2010...0x2027, 0x2030...0x203E, 0x2041...0x2053, 0x2055...0x205E,
+             0x2190...0x23FF, 0x2500...0x25FF, 0x3000...0x3004, 0x3008...0x3020, 0xFFFD:
+            return true
+        default:
+            return false
+        }
+    }
 
     /// ICU's segments of `text[range]`, appended with offsets into `text`.
     private func read(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into segments: inout [WordSegment]) {

@@ -143,6 +143,32 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         }
         #expect(covered == text.utf8.count)
     }
+
+    /// What `segmentOutsideHan` assumes of ICU, character by character: the ASCII characters
+    /// ICU makes words of are exactly those it reads stretches for, and no ASCII or `isInert`
+    /// character is a word or joins a Han character beside it.
+    @Test func charactersOutsideHanBehaveAsAssumed() throws {
+        let breaker = try WordBreaker()
+        func isWordish(_ c: String) -> Bool { breaker.segments(c + c + c).contains { $0.status >= 100 } }
+        func joinsHan(_ c: String) -> Bool {
+            let after = breaker.segments("中" + c), before = breaker.segments(c + "中")
+            return after.first?.end != 3 || !before.contains { $0.end == c.utf8.count }
+        }
+        var wordish: [UInt8] = []
+        for b in UInt8(0)..<0x80 {
+            let c = String(UnicodeScalar(b))
+            if isWordish(c) { wordish.append(b) }
+            #expect(!joinsHan(c), "ASCII \(b) joins Han")
+        }
+        #expect(wordish == (UInt8(0)..<0x80).filter(WordBreaker.isWordByte))
+        var inert = 0
+        for v in UInt32(0x80)..<0x10000 where WordBreaker.isInert(v) {
+            let c = String(UnicodeScalar(v)!)
+            #expect(!isWordish(c) && !joinsHan(c), "U+\(String(v, radix: 16)) is a word or joins Han")
+            inert += 1
+        }
+        #expect(inert > 1000)
+    }
 }
 
 @Suite struct AnalyzerTests {
@@ -242,7 +268,7 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         }
         // Han, ASCII (every printable character) and the rest, drawn a third each.
         let han = ["复工复产", "中华人民共和国", "國家", "〇", "條"]
-        let ascii = ["PM", "2020", "3.5", "ab'c", "1,000", "__", "___", " "] + (0x21...0x7E).map { String(UnicodeScalar(UInt8($0))) }
+        let ascii = ["PM", "2020", "3.5", "ab'c", "1,000", "__", "___", "@@@", " "] + (0x21...0x7E).map { String(UnicodeScalar(UInt8($0))) }
         let other = ["の", "カタカナ", "ก", "д", "é", "\u{301}", "、", "。", "\u{200B}", "😀", "\u{3000}"]
         var random = SeededGenerator(seed: 7)
         for _ in 0..<6000 {
