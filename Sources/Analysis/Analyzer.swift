@@ -82,13 +82,13 @@ public final class Analyzer {
     /// `end` 0.
     public let keepsOriginalOffsets: Bool
     /// Whether ICU's words of three or more Han characters become `word` tokens. Without
-    /// them the only Han words are the dictionary's, and ICU never reads Han text unless a
-    /// dictionary's re-cut needs its words (`WordBreaker.segmentOutsideHan`), which halves
-    /// the cost of analysis. The index leaves them out: ranking gives them no weight (their
-    /// bigrams already count them) and every Han string is found as a phrase of bigrams.
+    /// them ICU never reads Han text (`WordBreaker.segmentOutsideHan`), which halves the
+    /// cost of analysis, and the only Han words are the dictionary's: every occurrence of
+    /// each (overlapping ones too, as IK's `ik_max_word` indexes), found without ICU, rather
+    /// than the words of the cheapest cut. The index leaves ICU's out: ranking gives them no
+    /// weight (their bigrams already count them) and every Han string is found as a phrase
+    /// of bigrams.
     public let findsHanWords: Bool
-    /// Whether ICU reads Han text at all.
-    private var readsHan: Bool { findsHanWords || dictionary != nil }
     private let breaker: WordBreaker
     /// Words kept whole on top of ICU's segmentation (see `UserDictionary`).
     public let dictionary: UserDictionary?
@@ -136,7 +136,7 @@ public final class Analyzer {
 
     private func normalize(_ input: UnsafeBufferPointer<UInt8>) -> NormalizedText {
         // The own-script copy differs from the folded text only in Han characters.
-        normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own && readsHan)
+        normalizer.normalize(input, keepingOffsets: keepsOriginalOffsets, keepingScript: script == .own && findsHanWords)
     }
 
     /// The words of the normalised text: ICU's segments, re-cut by the dictionary.
@@ -150,7 +150,7 @@ public final class Analyzer {
     /// ICU's, found in the own-script copy when there is one (it is aligned byte for byte),
     /// re-cut by the dictionary, whose words are folded like `text`.
     private func cut(_ text: UnsafeBufferPointer<UInt8>, _ normalized: NormalizedText) {
-        guard readsHan else {
+        guard findsHanWords else {
             breaker.segmentOutsideHan(text, into: &segments)
             return
         }
@@ -219,10 +219,14 @@ public final class Analyzer {
                 if CharClass.isHan(v) { hasHan = true } else if v >= 0x80 || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) { hasLetter = true }
                 j += len
             }
-            if hasHan && !findsHanWords && !isDictionaryWord(text, segment.start, segment.end) { continue }
+            if hasHan && !findsHanWords { continue }
             let kind: TokenKind = hasHan ? .word : hasLetter ? .latin : .number
             tokens.append(Token(kind: kind, position: Int32(c), termStart: Int32(segment.start), termEnd: Int32(segment.end),
                                 start: offsets ? originalStart[segment.start] : 0, end: offsets ? originalEnd[segment.end - 1] : 0))
+        }
+        if !findsHanWords, let dictionary {
+            appendDictionaryWords(dictionary, text, charStart: charStart, charEnd: charEnd, charIsWord: charIsWord,
+                                  originalStart: originalStart, originalEnd: originalEnd, to: &tokens)
         }
         tokens.sort { a, b in
             a.position != b.position ? a.position < b.position : a.kind.rawValue > b.kind.rawValue
@@ -264,11 +268,35 @@ public struct DictionaryCosts: Sendable {
 }
 
 extension Analyzer {
-    /// Whether normalised bytes `start..<end` of `text` are one of the dictionary's words.
-    fileprivate func isDictionaryWord(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        var found = false
-        dictionary?.forEachWord(in: text, from: start, limit: end) { if $0 == end { found = true } }
-        return found
+    /// Every occurrence of a dictionary word of three or more characters with a Han character
+    /// among them, as a `word` token at its first character's position (shorter words are
+    /// bigrams; Latin and number words are ICU's). Words lie within runs of adjacent word
+    /// characters, so each run is searched from each of its characters.
+    fileprivate func appendDictionaryWords(_ dictionary: UserDictionary, _ text: UnsafeBufferPointer<UInt8>,
+                                           charStart: [Int32], charEnd: [Int32], charIsWord: [Bool],
+                                           originalStart: [Int32], originalEnd: [Int32], to tokens: inout [Token]) {
+        let count = charStart.count, offsets = !originalStart.isEmpty
+        var runStart = 0
+        while runStart < count {
+            guard charIsWord[runStart] else { runStart += 1; continue }
+            var runEnd = runStart + 1
+            while runEnd < count && charIsWord[runEnd] && charEnd[runEnd - 1] == charStart[runEnd] { runEnd += 1 }
+            let limit = Int(charEnd[runEnd - 1])
+            for k in runStart..<runEnd where runEnd - k >= 3 {
+                var last = k
+                dictionary.forEachWord(in: text, from: Int(charStart[k]), limit: limit) { end in
+                    while Int(charEnd[last]) < end { last += 1 }
+                    guard last - k + 1 >= 3 else { return }
+                    var hasHan = false
+                    for c in k...last where !hasHan { hasHan = CharClass.isHan(UTF8Decoding.decode(text, at: Int(charStart[c])).scalar) }
+                    guard hasHan else { return }
+                    tokens.append(Token(kind: .word, position: Int32(k), termStart: charStart[k], termEnd: Int32(end),
+                                        start: offsets ? originalStart[Int(charStart[k])] : 0,
+                                        end: offsets ? originalEnd[end - 1] : 0))
+                }
+            }
+            runStart = runEnd
+        }
     }
 
     /// Re-cuts each region of adjacent ICU words (status ≥ 100, no space or punctuation

@@ -353,13 +353,30 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
     @Test func withoutHanWordsTheDictionarysWordsStay() throws {
         let words = dictionary("復工復產\n非公企業\n")
         let full = try Analyzer(dictionary: words, script: .own)
-        let lean = try Analyzer(dictionary: words, script: .own, findsHanWords: false)
+        let lean = try Analyzer.forIndexing(dictionary: words)
         let text = "中华人民共和国有序推動復工復產，非公企業 PM2.5 工業園區"
         let a = full.analyze(text), b = lean.analyze(text)
         #expect(a.tokens.filter { $0.kind == .word }.map(a.term) == ["共和国", "复工复产", "非公企业", "工业园区"])
         #expect(b.tokens.filter { $0.kind == .word }.map(b.term) == ["复工复产", "非公企业"])
         #expect(a.tokens.filter { $0.kind != .word || ["复工复产", "非公企业"].contains(a.term($0)) }.map(a.term) == b.terms)
         #expect(b.terms.contains("pm2.5"))
+    }
+
+    /// Without ICU's Han words, every occurrence of a dictionary word is a token, overlapping
+    /// ones too, where the cheapest cut keeps one of them; two-character words are bigrams and
+    /// Latin words are ICU's.
+    @Test func withoutHanWordsEveryDictionaryOccurrenceIsAWord() throws {
+        let words = dictionary("復工復產\n工復產\n產業園區\n園區\ncovid19\n")
+        let text = "復工復產業園區，covid19 復工復產"
+        let cut = try Analyzer(dictionary: words, script: .own).analyze(text)
+        let lean = try Analyzer.forIndexing(dictionary: words).analyze(text)
+        let cutWords = cut.tokens.filter { $0.kind == .word }.map(cut.term)
+        #expect(cutWords.count < 4 && cutWords.contains("复工复产"))
+        let leanWords = lean.tokens.filter { $0.kind == .word }
+        #expect(leanWords.map(lean.term) == ["复工复产", "工复产", "产业园区", "复工复产", "工复产"])
+        #expect(leanWords.map(\.position) == [0, 1, 3, 15, 16])
+        #expect(lean.tokens.filter { lean.term($0) == "covid19" }.map(\.kind) == [.latin])
+        #expect(lean.tokens.filter { $0.kind == .subword }.map(lean.term) == cut.tokens.filter { $0.kind == .subword }.map(cut.term))
     }
 
     @Test func cutPrefersDictionaryWordsThenICUWordsThenLoneCharacters() throws {
