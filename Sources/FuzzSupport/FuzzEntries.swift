@@ -94,9 +94,18 @@ public enum FuzzEntries {
         // The input's first half as a user dictionary, cutting its second half and a fixed text.
         let half = bytes.count / 2
         let dictionary = UserDictionary.parse(Array(bytes[..<half]), normalizer: shared.searcher.analyzer.normalizer)
-        if let analyzer = try? Analyzer(dictionary: dictionary, script: .own) {
-            _ = bytes[half...].withUnsafeBufferPointer { analyzer.analyze($0) }
+        if let analyzer = try? Analyzer(dictionary: dictionary, script: .own),
+           let indexing = try? Analyzer.forIndexing(dictionary: dictionary) {
+            let cut = bytes[half...].withUnsafeBufferPointer { analyzer.analyze($0) }
             _ = analyzer.analyze("有序推動復工復產，工業園區建設 PM2.5")
+            // The index finds every occurrence of a word the cut keeps, and the same subwords.
+            let all = bytes[half...].withUnsafeBufferPointer { indexing.analyze($0) }
+            let allWords = Set(all.tokens.filter { $0.kind == .word }.map { [$0.position, $0.termEnd] })
+            precondition(cut.tokens.filter { $0.kind == .subword }.map { [$0.position, $0.termEnd] }
+                         == all.tokens.filter { $0.kind == .subword }.map { [$0.position, $0.termEnd] })
+            for token in cut.tokens where token.kind == .word && dictionary.contains(Array(cut.normalized.bytes[Int(token.termStart)..<Int(token.termEnd)])) {
+                precondition(allWords.contains([token.position, token.termEnd]), "a dictionary word of the cut is not indexed")
+            }
         }
         let plan = QueryPlan(query: "工業園區 pm2", analyzer: shared.searcher.analyzer)
         _ = SnippetMaker(normalizer: shared.searcher.analyzer.normalizer).snippets(for: plan, in: bytes)
