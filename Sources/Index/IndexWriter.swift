@@ -44,7 +44,7 @@ public struct IndexInterrupted: Error, CustomStringConvertible {
 }
 
 public struct IndexOptions: Sendable {
-    /// Threads that analyse documents (ICU word break is the bottleneck).
+    /// Threads that analyse documents (analysis is most of a build).
     public var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// A worker flushes its in-memory segment once its contents need this many bytes
     /// (occurrences at 12 bytes, terms), bounding memory; the builder keeps its storage

@@ -70,7 +70,7 @@ struct SegmentBuilder {
                 let term = terms.intern(key)
                 occurrenceTerm.append(UInt32(term))
                 occurrenceDoc.append(doc)
-                // Terms without positions (ICU words) keep a count of 1 in the position slot.
+                // Terms without positions (words) keep a count of 1 in the position slot.
                 occurrencePosition.append(token.kind == .subword ? positionBase + token.position : 1)
                 guard token.kind == .subword else { continue }
                 // The character this subword begins: counted per document under its own term,

@@ -47,7 +47,7 @@ public enum SegmentLayout {
     public static let articleCountPrefix: UInt8 = 0x02
 
     /// Terms of one or two characters (bigrams, unigrams) carry positions: phrases are
-    /// made of them. Longer terms (ICU words) only score, so they store none, and neither
+    /// made of them. Longer terms (words) only score, so they store none, and neither
     /// do character-count and article-count terms.
     @inline(__always)
     static func hasPositions<C: Collection>(_ term: C) -> Bool where C.Element == UInt8 {

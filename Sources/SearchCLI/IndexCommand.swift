@@ -58,7 +58,7 @@ extension SearchCommand {
                 stderrLine("search: note: \(n) dictionary \(n == 1 ? "entry holds" : "entries hold") spaces or punctuation and can never match (e.g. \(dictionary.skippedEntries.joined(separator: " "))); skipped")
             }
             if let old = writer.outdatedFormat {
-                stderrLine("search: the index was written in format \(old) by an older version of search; rebuilding it")
+                stderrLine(outdatedIndexNotice(format: old))
             }
             if let change = writer.dictionaryChange {
                 let what = change.old == 0 ? "a dictionary of \(change.new) word\(change.new == 1 ? "" : "s")" : "the dictionary changed (\(change.new) words, was \(change.old))"

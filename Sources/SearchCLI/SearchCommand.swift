@@ -125,7 +125,7 @@ func openIndex(_ location: IndexLocation) throws -> IndexReader {
                 throw UserError(error.description)
             }
             let writer = try IndexWriter(directory: dir)
-            stderrLine("search: the index was written in format \(error.version) by an older version of search; rebuilding it …")
+            stderrLine(outdatedIndexNotice(format: error.version) + " …")
             let report = try writer.update(roots: writer.roots.isEmpty ? [root] : writer.roots)
             stderrLine("search: " + SearchCommand.IndexCommand.summary(report))
             reader = try IndexReader.open(directory: dir)
@@ -138,6 +138,11 @@ func openIndex(_ location: IndexLocation) throws -> IndexReader {
     } catch let error as CorruptIndexError {
         throw UserError(error.description)
     }
+}
+
+/// What `search` says before it rebuilds an index written in an older format.
+func outdatedIndexNotice(format: UInt32) -> String {
+    "search: the index was written in format \(format) by an older version of search; rebuilding it"
 }
 
 func stderrLine(_ s: String) {
