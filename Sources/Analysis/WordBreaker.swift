@@ -69,49 +69,41 @@ public final class WordBreaker {
         let n = text.count
         while windowStart < n {
             let windowEnd = Self.windowEnd(text, from: windowStart)
+            // One pass: the stretches to read, unless a character forces reading it whole.
+            stretches.removeAll(keepingCapacity: true)
             var readWhole = false
             var stretchStart = windowStart
             var stretchHasWord = false
             var i = windowStart
-            // First pass: is there a character that forces reading the window whole?
             while i < windowEnd {
                 let b = text[i]
-                if b < 0x80 { i += 1; continue }
+                if b < 0x80 {
+                    if Self.isWordByte(b) { stretchHasWord = true }
+                    i += 1
+                    continue
+                }
                 let (v, len, _) = UTF8Decoding.decode(text, at: i)
-                if !CharClass.isHan(v) && !Self.isInert(v) { readWhole = true; break }
+                if CharClass.isHan(v) {
+                    if stretchHasWord { stretches.append(stretchStart..<i) }
+                    stretchStart = i + len
+                    stretchHasWord = false
+                } else if !Self.isInert(v) {
+                    readWhole = true
+                    break
+                }
                 i += len
             }
             if readWhole {
                 read(text, windowStart..<windowEnd, into: &segments)
-                windowStart = windowEnd
-                continue
-            }
-            i = windowStart
-            while i <= windowEnd {
-                var isHan = i == windowEnd
-                var len = 1
-                if i < windowEnd {
-                    let b = text[i]
-                    if b < 0x80 {
-                        if Self.isWordByte(b) { stretchHasWord = true }
-                    } else {
-                        let (v, l, _) = UTF8Decoding.decode(text, at: i)
-                        len = l
-                        isHan = CharClass.isHan(v)
-                    }
-                }
-                if isHan {
-                    if stretchHasWord {
-                        read(text, stretchStart..<i, into: &segments)
-                    }
-                    stretchStart = i + len
-                    stretchHasWord = false
-                }
-                i += len
+            } else {
+                if stretchHasWord { stretches.append(stretchStart..<windowEnd) }
+                for stretch in stretches { read(text, stretch, into: &segments) }
             }
             windowStart = windowEnd
         }
     }
+
+    private var stretches: [Range<Int>] = []
 
     /// The ASCII characters ICU makes words of: letters, digits, `_` and `@`.
     @inline(__always)
@@ -172,8 +164,9 @@ public final class WordBreaker {
             // Find the start of the character that ends at i.
             var j = i - 1
             while j > start, text[j] & 0xC0 == 0x80 { j -= 1 }
-            let (v, _, _) = UTF8Decoding.decode(text, at: j)
-            if CharClass.isWindowBreak(v) { return i }
+            let (v, length, _) = UTF8Decoding.decode(text, at: j)
+            // The limit may fall inside a character: cut only where one ends.
+            if CharClass.isWindowBreak(v) && j + length == i { return i }
             i = j
         }
         var cut = limit

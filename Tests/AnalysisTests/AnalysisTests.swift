@@ -144,6 +144,26 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(covered == text.utf8.count)
     }
 
+    /// A window never ends inside a character, even when its byte limit falls inside a
+    /// punctuation mark (it did: 占27.98%。 lost its number to a window cut inside 。).
+    @Test func windowsEndOnCharacterBoundaries() throws {
+        for pad in 1018...1024 {
+            let text = Array((String(repeating: "a", count: pad) + "。" + String(repeating: "中", count: 400)).utf8)
+            text.withUnsafeBufferPointer { t in
+                var start = 0
+                while start < t.count {
+                    let end = WordBreaker.windowEnd(t, from: start)
+                    #expect(end > start && (end == t.count || t[end] & 0xC0 != 0x80), "pad \(pad): window \(start)..<\(end)")
+                    start = end
+                }
+            }
+        }
+        let breaker = try WordBreaker()
+        let text = String(repeating: "经", count: 338) + "占27.98%。" + String(repeating: "中", count: 400)  // 。 at bytes 1023..<1026
+        #expect(breaker.segments(text).contains { $0.status == 100 })
+        #expect(try Analyzer.forIndexing().analyze(text).terms.contains("27.98"))
+    }
+
     /// What `segmentOutsideHan` assumes of ICU, character by character: the ASCII characters
     /// ICU makes words of are exactly those it reads stretches for, and no ASCII or `isInert`
     /// character is a word or joins a Han character beside it.
