@@ -1,6 +1,7 @@
 /// What a token stands for. `subword` tokens are the character bigrams (and the unigram
-/// of a run's last character) that make any substring findable; the others are ICU words
-/// of three or more characters: `word` (with Han characters), `latin`, `number`.
+/// of a run's last character) that make any substring findable; the others are words of
+/// three or more characters, ICU's or the dictionary's: `word` (with Han characters),
+/// `latin`, `number`.
 public enum TokenKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case word = 0, subword = 1, number = 2, latin = 3
 
