@@ -144,6 +144,13 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
             let length = Int.random(in: 1...20, using: &generator)
             keys.append((0..<length).map { _ in UInt8.random(in: 0...3, using: &generator) })
         }
+        // Pairs of three-byte characters, which have a table of their own (20,000 of them, so
+        // it grows too), and keys that only look like pairs.
+        let characters = (0..<200).map { Array(String(UnicodeScalar(0x4E00 + $0 * 97)!).utf8) } + [Array("、".utf8), Array("\u{FFFD}".utf8)]
+        for _ in 0..<20_000 {
+            keys.append(characters.randomElement(using: &generator)! + characters.randomElement(using: &generator)!)
+        }
+        keys += [Array("中文".utf8).dropLast(), Array("中文".utf8) + [0], Array("中a文".utf8), [0xE0, 0x80, 0x80, 0xE0, 0x80, 0x80]]
         var ids: [[UInt8]: Int] = [:]
         for key in keys + keys.reversed() {
             let id = key.withUnsafeBufferPointer { table.intern($0) }
