@@ -159,19 +159,30 @@ struct SegmentBuilder {
         }
         start.removeAll(keepingCapacity: true)
         start.append(contentsOf: repeatElement(0, count: termCount + 1))
-        for r in keys { start[Int(r) + 1] += 1 }
-        for r in 0..<termCount { start[r + 1] += start[r] }
+        start.withUnsafeMutableBufferPointer { start in
+            for r in keys { start[Int(r) + 1] += 1 }
+            for r in 0..<termCount { start[r + 1] += start[r] }
+        }
         fill.removeAll(keepingCapacity: true)
         fill.append(contentsOf: start)
         docs.removeAll(keepingCapacity: true)
         docs.append(contentsOf: repeatElement(0, count: keys.count))
         positions.removeAll(keepingCapacity: true)
         positions.append(contentsOf: repeatElement(0, count: keys.count))
-        for i in keys.indices {
-            let r = Int(keys[i])
-            docs[fill[r]] = docOf[i]
-            positions[fill[r]] = positionOf[i]
-            fill[r] += 1
+        // The scatter through buffers: array subscripts here checked uniqueness three times an
+        // occurrence and, since those calls might alias, loaded fill[r] (a cache miss) twice.
+        fill.withUnsafeMutableBufferPointer { fill in
+            docs.withUnsafeMutableBufferPointer { docs in
+                positions.withUnsafeMutableBufferPointer { positions in
+                    for i in keys.indices {
+                        let r = Int(keys[i])
+                        let at = fill[r]
+                        docs[at] = docOf[i]
+                        positions[at] = positionOf[i]
+                        fill[r] = at + 1
+                    }
+                }
+            }
         }
         var encoder = SegmentEncoder()
         for record in documents { encoder.addDocument(record) }
