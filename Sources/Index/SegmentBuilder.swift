@@ -64,14 +64,24 @@ struct SegmentBuilder {
         let room = Self.maxTokensPerDocument - currentLength
         let tokens = analyzed.tokens.prefix(max(0, room))
         var characterKey: [UInt8] = [SegmentLayout.characterCountPrefix, 0, 0, 0, 0]
+        // The occurrences are grown once and written through buffers: appending checked each
+        // array's uniqueness for every token.
+        let first = occurrenceTerm.count
+        var termOut = occurrenceTerm, docOut = occurrenceDoc, positionOut = occurrencePosition
+        (occurrenceTerm, occurrenceDoc, occurrencePosition) = ([], [], [])
+        defer { (occurrenceTerm, occurrenceDoc, occurrencePosition) = (termOut, docOut, positionOut) }
+        termOut.append(contentsOf: repeatElement(0, count: tokens.count))
+        docOut.append(contentsOf: repeatElement(doc, count: tokens.count))
+        positionOut.append(contentsOf: repeatElement(0, count: tokens.count))
+        termOut.withUnsafeMutableBufferPointer { termOut in
+        positionOut.withUnsafeMutableBufferPointer { positionOut in
         analyzed.normalized.bytes.withUnsafeBufferPointer { text in
-            for token in tokens {
+            for (k, token) in tokens.enumerated() {
                 let key = UnsafeBufferPointer(rebasing: text[Int(token.termStart)..<Int(token.termEnd)])
                 let term = terms.intern(key)
-                occurrenceTerm.append(UInt32(term))
-                occurrenceDoc.append(doc)
+                termOut[first + k] = UInt32(term)
                 // Terms without positions (words) keep a count of 1 in the position slot.
-                occurrencePosition.append(token.kind == .subword ? positionBase + token.position : 1)
+                positionOut[first + k] = token.kind == .subword ? positionBase + token.position : 1
                 guard token.kind == .subword else { continue }
                 // The character this subword begins: counted per document under its own term,
                 // so scoring a lone character reads one list instead of every bigram it begins.
@@ -95,6 +105,8 @@ struct SegmentBuilder {
                 if characterCountOfTerm[id] == 0 { charactersInDocument.append(UInt32(id)) }
                 characterCountOfTerm[id] += 1
             }
+        }
+        }
         }
         currentLength += tokens.count
         return tokens.count == analyzed.tokens.count
