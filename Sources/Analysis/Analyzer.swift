@@ -184,18 +184,33 @@ public final class Analyzer {
         let originalStart = normalized.originalStart, originalEnd = normalized.originalEnd
         let offsets = !originalStart.isEmpty
 
-        var i = 0
-        while i < text.count {
-            let (v, len, _) = UTF8Decoding.decode(text, at: i)
-            let cls = classes.classify(v)
-            if cls != .space {
-                charStart.append(Int32(i))
-                charEnd.append(Int32(i + len))
-                charIsWord.append(cls == .word)
+        // Grown to the most characters the text can hold, written through buffers (appending
+        // checked each array's uniqueness for every character), then cut to the count.
+        charStart.append(contentsOf: repeatElement(0, count: text.count))
+        charEnd.append(contentsOf: repeatElement(0, count: text.count))
+        charIsWord.append(contentsOf: repeatElement(false, count: text.count))
+        var count = 0
+        charStart.withUnsafeMutableBufferPointer { charStart in
+            charEnd.withUnsafeMutableBufferPointer { charEnd in
+                charIsWord.withUnsafeMutableBufferPointer { charIsWord in
+                    var i = 0
+                    while i < text.count {
+                        let (v, len, _) = UTF8Decoding.decode(text, at: i)
+                        let cls = classes.classify(v)
+                        if cls != .space {
+                            charStart[count] = Int32(i)
+                            charEnd[count] = Int32(i + len)
+                            charIsWord[count] = cls == .word
+                            count += 1
+                        }
+                        i += len
+                    }
+                }
             }
-            i += len
         }
-        let count = charStart.count
+        charStart.removeLast(text.count - count)
+        charEnd.removeLast(text.count - count)
+        charIsWord.removeLast(text.count - count)
 
         // Bigrams between adjacent word characters; a unigram for each run's last one.
         for k in 0..<count where charIsWord[k] {
