@@ -189,7 +189,7 @@ public final class Analyzer {
         charStart.append(contentsOf: repeatElement(0, count: text.count))
         charEnd.append(contentsOf: repeatElement(0, count: text.count))
         charIsWord.append(contentsOf: repeatElement(false, count: text.count))
-        var count = 0
+        var count = 0, wordCount = 0
         charStart.withUnsafeMutableBufferPointer { charStart in
             charEnd.withUnsafeMutableBufferPointer { charEnd in
                 charIsWord.withUnsafeMutableBufferPointer { charIsWord in
@@ -201,6 +201,7 @@ public final class Analyzer {
                             charStart[count] = Int32(i)
                             charEnd[count] = Int32(i + len)
                             charIsWord[count] = cls == .word
+                            if cls == .word { wordCount += 1 }
                             count += 1
                         }
                         i += len
@@ -212,12 +213,18 @@ public final class Analyzer {
         charEnd.removeLast(text.count - count)
         charIsWord.removeLast(text.count - count)
 
-        // Bigrams between adjacent word characters; a unigram for each run's last one.
-        for k in 0..<count where charIsWord[k] {
-            let adjacent = k + 1 < count && charIsWord[k + 1] && charEnd[k] == charStart[k + 1]
-            let termEnd = adjacent ? charEnd[k + 1] : charEnd[k]
-            tokens.append(Token(kind: .subword, position: Int32(k), termStart: charStart[k], termEnd: termEnd,
-                                start: offsets ? originalStart[Int(charStart[k])] : 0, end: offsets ? originalEnd[Int(termEnd) - 1] : 0))
+        // Bigrams between adjacent word characters; a unigram for each run's last one: one
+        // token a word character, written through a buffer.
+        tokens.append(contentsOf: repeatElement(Token(kind: .subword, position: 0, termStart: 0, termEnd: 0, start: 0, end: 0), count: wordCount))
+        tokens.withUnsafeMutableBufferPointer { out in
+            var t = 0
+            for k in 0..<count where charIsWord[k] {
+                let adjacent = k + 1 < count && charIsWord[k + 1] && charEnd[k] == charStart[k + 1]
+                let termEnd = adjacent ? charEnd[k + 1] : charEnd[k]
+                out[t] = Token(kind: .subword, position: Int32(k), termStart: charStart[k], termEnd: termEnd,
+                               start: offsets ? originalStart[Int(charStart[k])] : 0, end: offsets ? originalEnd[Int(termEnd) - 1] : 0)
+                t += 1
+            }
         }
 
         // ICU words of three or more characters.
