@@ -176,7 +176,11 @@ public final class Analyzer {
         var tokens: [Token] = []
         tokens.reserveCapacity(text.count / 2)
         // Every character but white space, in order: byte range; its index is its position.
-        var charStart = self.charStart, charEnd = self.charEnd, charIsWord = self.charIsWord
+        // Taken out of `self` (not copied), so that they are unique and keep their storage.
+        var charStart: [Int32] = [], charEnd: [Int32] = [], charIsWord: [Bool] = []
+        swap(&charStart, &self.charStart)
+        swap(&charEnd, &self.charEnd)
+        swap(&charIsWord, &self.charIsWord)
         charStart.removeAll(keepingCapacity: true)
         charEnd.removeAll(keepingCapacity: true)
         charIsWord.removeAll(keepingCapacity: true)
