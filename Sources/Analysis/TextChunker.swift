@@ -28,15 +28,28 @@ public enum TextChunker {
             i -= 1
         }
         // White space or punctuation.
-        i = limit
+        return end(ofLast: { CharClass.isWindowBreak($0) && $0 != 0x28 && $0 != 0xFF08 }, in: text, from: start, floor: floor, limit: limit)
+            ?? characterBoundary(in: text, from: start, atOrBefore: limit)
+    }
+
+    /// Just after the last character in `text[start..<limit]` that `accepts`, if one ends
+    /// after `floor`. `limit` may fall inside a character: only where one ends is a cut.
+    static func end(ofLast accepts: (UInt32) -> Bool, in text: UnsafeBufferPointer<UInt8>,
+                    from start: Int, floor: Int, limit: Int) -> Int? {
+        var i = limit
         while i > floor {
+            // Find the start of the character that ends at or spans i.
             var j = i - 1
             while j > start && text[j] & 0xC0 == 0x80 { j -= 1 }
-            let v = UTF8Decoding.decode(text, at: j).scalar
-            if CharClass.isWindowBreak(v) && v != 0x28 && v != 0xFF08 && j + UTF8Decoding.encodedLength(v) == i { return i }
+            let (v, length, _) = UTF8Decoding.decode(text, at: j)
+            if accepts(v) && j + length == i { return i }
             i = j
         }
-        // A character boundary.
+        return nil
+    }
+
+    /// The last character boundary at or before `limit` (and after `start`).
+    static func characterBoundary(in text: UnsafeBufferPointer<UInt8>, from start: Int, atOrBefore limit: Int) -> Int {
         var cut = limit
         while cut > start + 1 && text[cut] & 0xC0 == 0x80 { cut -= 1 }
         return cut

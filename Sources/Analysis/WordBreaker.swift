@@ -158,19 +158,7 @@ public final class WordBreaker {
     static func windowEnd(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         let limit = start + maxWindowBytes
         if limit >= text.count { return text.count }
-        var i = limit
-        let floor = limit - cutSearchBytes
-        while i > floor {
-            // Find the start of the character that ends at i.
-            var j = i - 1
-            while j > start, text[j] & 0xC0 == 0x80 { j -= 1 }
-            let (v, length, _) = UTF8Decoding.decode(text, at: j)
-            // The limit may fall inside a character: cut only where one ends.
-            if CharClass.isWindowBreak(v) && j + length == i { return i }
-            i = j
-        }
-        var cut = limit
-        while cut > start + 1, text[cut] & 0xC0 == 0x80 { cut -= 1 }
-        return cut
+        return TextChunker.end(ofLast: CharClass.isWindowBreak, in: text, from: start, floor: limit - cutSearchBytes, limit: limit)
+            ?? TextChunker.characterBoundary(in: text, from: start, atOrBefore: limit)
     }
 }
