@@ -111,10 +111,7 @@ public struct ByteStringTable {
             }
         }
         if let found { return found }
-        let id = count
-        precondition(id <= Self.maxID, "too many distinct terms in one segment")
-        arena.append(contentsOf: key)
-        starts.append(Int32(arena.count))
+        let id = add(key)
         slots[2 * slot] = head | UInt64(id + 1)
         slots[2 * slot + 1] = prefix
         generalCount += 1
@@ -128,7 +125,7 @@ public struct ByteStringTable {
         let first = UInt64(key[0] & 0x0F) << 12 | UInt64(key[1] & 0x3F) << 6 | UInt64(key[2] & 0x3F)
         let second = UInt64(key[3] & 0x0F) << 12 | UInt64(key[4] & 0x3F) << 6 | UInt64(key[5] & 0x3F)
         let pair = first << 16 | second
-        var slot = Int(truncatingIfNeeded: (pair &* 0x9E37_79B9_7F4A_7C15) >> 32) & pairMask
+        var slot = Self.pairHome(pair, mask: pairMask)
         let found: Int? = pairSlots.withUnsafeBufferPointer { slots in
             while true {
                 let packed = slots[slot]
@@ -138,13 +135,26 @@ public struct ByteStringTable {
             }
         }
         if let found { return found }
+        let id = add(key)
+        pairSlots[slot] = pair << 32 | UInt64(id + 1)
+        pairCount += 1
+        if pairCount * 2 > pairMask { growPairs() }
+        return id
+    }
+
+    /// The slot where probing for `pair` starts.
+    @inline(__always)
+    private static func pairHome(_ pair: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (pair &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// Stores a new key's bytes and returns its id; the caller files the id in a table.
+    @inline(__always)
+    private mutating func add(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         let id = count
         precondition(id <= Self.maxID, "too many distinct terms in one segment")
         arena.append(contentsOf: key)
         starts.append(Int32(arena.count))
-        pairSlots[slot] = pair << 32 | UInt64(id + 1)
-        pairCount += 1
-        if pairCount * 2 > pairMask { growPairs() }
         return id
     }
 
@@ -154,7 +164,7 @@ public struct ByteStringTable {
         let newMask = size - 1
         for packed in pairSlots where packed != 0 {
             let pair = packed >> 32
-            var s = Int(truncatingIfNeeded: (pair &* 0x9E37_79B9_7F4A_7C15) >> 32) & newMask
+            var s = Self.pairHome(pair, mask: newMask)
             while newSlots[s] != 0 { s = (s + 1) & newMask }
             newSlots[s] = packed
         }
