@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module graph (dependencies run one way):
 //   ICUSystem (pkg-config) → CICUShim (C) → Analysis → IndexFormat → Index → Search → SearchCLI (`search`)
+//   CChecksum (C: CRC-32 by carry-less multiplication) → IndexFormat
 // Release builds of the indexing and query modules skip the runtime exclusivity checks
 // (each access to a class property or global in a hot loop otherwise calls into the runtime).
 let hotLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -29,7 +30,9 @@ let package = Package(
         // The only code that sees ICU's headers; its public header exposes no ICU type.
         .target(name: "CICUShim", dependencies: ["ICUSystem"]),
         .target(name: "Analysis", dependencies: ["CICUShim"], swiftSettings: hotLoops),
-        .target(name: "IndexFormat", swiftSettings: hotLoops),
+        // CRC-32 folded with x86-64's carry-less multiply, which Swift cannot reach.
+        .target(name: "CChecksum"),
+        .target(name: "IndexFormat", dependencies: ["CChecksum"], swiftSettings: hotLoops),
         .target(name: "Index", dependencies: ["Analysis", "IndexFormat", .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: hotLoops),
         .target(name: "Search", dependencies: ["Analysis", "Index"]),
         .executableTarget(

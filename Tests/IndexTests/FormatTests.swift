@@ -133,6 +133,27 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
     }
 }
 
+@Suite struct CRC32Tests {
+    /// The folded path (x86-64 with carry-less multiply) against the tables, for every length
+    /// around its 64-byte minimum and 16-byte steps, unaligned starts and chained seeds; and
+    /// both against the check value of the zlib polynomial.
+    @Test func foldingAgreesWithTheTables() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { raw in
+            for length in Array(0..<300) + [1000, 1023, 4096, 4097, 4990] {
+                for start in [0, 1, 3, 8] {
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    #expect(CRC32.checksum(piece) == CRC32.checksumByTables(piece))
+                    let seed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<start]))
+                    #expect(CRC32.checksum(piece, seed: seed) == CRC32.checksumByTables(UnsafeRawBufferPointer(rebasing: raw[0..<(start + length)])))
+                }
+            }
+        }
+    }
+}
+
 @Suite struct ByteStringTableTests {
     /// Keys of every length around the 8-byte inline comparison, zero bytes included (a key
     /// and its zero-padded extension must stay apart), through several table growths.
