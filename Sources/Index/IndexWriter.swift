@@ -548,9 +548,13 @@ enum SegmentMerger {
                       workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) throws -> SegmentEntry? {
         var encoder = SegmentEncoder(capacity: 1 << 20)
         var docMaps: [[Int]] = []
+        // An input without deleted documents keeps its documents' order and spacing: its
+        // numbers only shift by this base, and its postings are copied a block at a time.
+        var bases: [Int?] = []
         var next = 0
         for view in views {
             var map = [Int](repeating: -1, count: view.reader.docCount)
+            bases.append((view.deletions?.count ?? 0) == 0 ? next : nil)
             for doc in 0..<view.reader.docCount where !view.isDeleted(doc) {
                 encoder.addDocument(try view.reader.document(doc))
                 map[doc] = next
@@ -612,7 +616,7 @@ enum SegmentMerger {
         // Consumed, so the records are not copied when the first part is appended.
         let progress = Progress(output: consume encoder, file: try FileSink(path: directory + "/" + entry.fileName))
         let inputs = views
-        let maps = docMaps, starts = partStarts, ends = partEnds
+        let maps = docMaps, starts = partStarts, ends = partEnds, shifts = bases
         DispatchQueue.concurrentPerform(iterations: min(workers, starts.count)) { _ in
             while true {
                 progress.condition.lock()
@@ -627,15 +631,23 @@ enum SegmentMerger {
                     var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
                     var terms = try inputs.indices.map { try inputs[$0].reader.terms(from: starts[p][$0]) }
                     var live = try terms.indices.map { starts[p][$0] < ends[p][$0] ? try terms[$0].next() : false }
+                    var holders: [Int] = []
+                    var blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+                    var blockFreqs = blockDocs
                     while let smallest = Self.smallestTerm(terms, live: live) {
                         part.beginTerm(terms[smallest].term)
-                        for k in Self.holders(of: smallest, in: terms, live: live) {
+                        Self.holders(of: smallest, in: terms, live: live, into: &holders)
+                        for k in holders {
                             var postings = try inputs[k].reader.postings(at: terms[k].location)
-                            while try postings.next() {
-                                let mapped = maps[k][postings.doc]
-                                guard mapped >= 0 else { continue }
-                                let positions = postings.hasPositions ? try postings.encodedPositions() : UnsafeRawBufferPointer(start: nil, count: 0)
-                                part.addPosting(doc: mapped, freq: postings.freq, encodedPositions: positions)
+                            if let base = shifts[k] {
+                                try Self.copyPostings(&postings, shiftedBy: base, into: &part, docs: &blockDocs, freqs: &blockFreqs)
+                            } else {
+                                while try postings.next() {
+                                    let mapped = maps[k][postings.doc]
+                                    guard mapped >= 0 else { continue }
+                                    let positions = postings.hasPositions ? try postings.encodedPositions() : UnsafeRawBufferPointer(start: nil, count: 0)
+                                    part.addPosting(doc: mapped, freq: postings.freq, encodedPositions: positions)
+                                }
                             }
                             live[k] = terms[k].location.ordinal + 1 < ends[p][k] ? try terms[k].next() : false
                         }
@@ -666,17 +678,44 @@ enum SegmentMerger {
         return entry
     }
 
+    /// Copies a list whose documents all stay, numbers shifted by `base`, a stored block at
+    /// a time: positions are appended as stored, not decoded.
+    private static func copyPostings(_ postings: inout PostingsCursor, shiftedBy base: Int, into part: inout SegmentEncoder,
+                                     docs: inout [UInt32], freqs: inout [UInt32]) throws {
+        try docs.withUnsafeMutableBufferPointer { docs in
+            try freqs.withUnsafeMutableBufferPointer { freqs in
+                var positions = UnsafeRawBufferPointer(start: nil, count: 0)
+                while true {
+                    let n = try postings.nextBlock(docs: docs.baseAddress!, freqs: freqs.baseAddress!, positions: &positions)
+                    guard n > 0 else { return }
+                    for i in 0..<n { docs[i] += UInt32(base) }
+                    part.addPostings(docs: UnsafeBufferPointer(rebasing: docs[0..<n]), freqs: UnsafeBufferPointer(rebasing: freqs[0..<n]),
+                                     encodedPositions: positions)
+                }
+            }
+        }
+    }
+
     /// The input whose current term is smallest, nil when every input is used up.
     private static func smallestTerm(_ terms: [SegmentReader.TermEnumerator], live: [Bool]) -> Int? {
         var smallest: Int? = nil
         for k in terms.indices where live[k] {
-            if smallest == nil || terms[k].term.lexicographicallyPrecedes(terms[smallest!].term) { smallest = k }
+            if smallest == nil || compare(terms[k].term, terms[smallest!].term) < 0 { smallest = k }
         }
         return smallest
     }
 
-    /// The inputs whose current term equals input `smallest`'s.
-    private static func holders(of smallest: Int, in terms: [SegmentReader.TermEnumerator], live: [Bool]) -> [Int] {
-        terms.indices.filter { live[$0] && ($0 == smallest || terms[$0].term == terms[smallest].term) }
+    /// The inputs whose current term equals input `smallest`'s, into `holders`.
+    private static func holders(of smallest: Int, in terms: [SegmentReader.TermEnumerator], live: [Bool], into holders: inout [Int]) {
+        holders.removeAll(keepingCapacity: true)
+        for k in terms.indices where live[k] && (k == smallest || compare(terms[k].term, terms[smallest].term) == 0) {
+            holders.append(k)
+        }
+    }
+
+    /// Byte order of two terms.
+    @inline(__always)
+    private static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBytes { a in b.withUnsafeBytes { b in SegmentReader.compare(a, b) } }
     }
 }

@@ -207,6 +207,37 @@ public struct PostingsCursor {
         return n
     }
 
+    /// For merges, from the start of the list: the next stored block's documents and
+    /// frequencies (as `nextBlock`), and the bytes of their positions as stored (empty for a
+    /// term without positions), checked to hold as many varints as the frequencies add up
+    /// to. The skip entries give each block's positions, so nothing is decoded to find them.
+    public mutating func nextBlock(docs: UnsafeMutablePointer<UInt32>, freqs: UnsafeMutablePointer<UInt32>,
+                                   positions: inout UnsafeRawBufferPointer) throws -> Int {
+        let start = index + 1
+        guard start < docFreq else { return 0 }
+        precondition(start % BitPacking.blockSize == 0, "merging reads whole blocks from the start")
+        let b = start / BitPacking.blockSize
+        var from = positionsStart, to = reader.buffer.count
+        if skipCount > 0 {
+            from = positionsStart + (try skipField(b, 2))
+            if b + 1 < skipCount { to = positionsStart + (try skipField(b + 1, 2)) }
+        }
+        guard from <= to, to <= reader.buffer.count else { throw reader.corrupt("skip entry out of bounds") }
+        let n = try nextBlock(docs: docs, freqs: freqs)
+        guard hasPositions else {
+            positions = UnsafeRawBufferPointer(start: nil, count: 0)
+            return n
+        }
+        var expected = 0
+        for k in 0..<n { expected += Int(freqs[k]) }
+        let bytes = UnsafeRawBufferPointer(rebasing: reader.buffer[from..<to])
+        guard VarintScan.count(bytes) == expected, bytes.last.map({ $0 < 0x80 }) ?? (expected == 0) else {
+            throw reader.corrupt("positions disagree with frequencies")
+        }
+        positions = bytes
+        return n
+    }
+
     /// The current document's positions.
     public mutating func positions() throws -> [Int32] {
         var out: [Int32] = []

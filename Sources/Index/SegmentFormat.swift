@@ -190,6 +190,29 @@ struct SegmentEncoder {
         positionStream.bytes.append(contentsOf: encodedPositions.bindMemory(to: UInt8.self))
     }
 
+    /// Adds documents of the current term in bulk, as a merge reads them a block at a time:
+    /// `encodedPositions` holds their positions as stored, back to back (ignored for a term
+    /// without positions). A block of this term that starts among them needs where its
+    /// positions start, found by counting varint ends rather than decoding.
+    mutating func addPostings(docs newDocs: UnsafeBufferPointer<UInt32>, freqs newFreqs: UnsafeBufferPointer<UInt32>,
+                              encodedPositions: UnsafeRawBufferPointer) {
+        let blockSize = BitPacking.blockSize
+        var k = (blockSize - docs.count % blockSize) % blockSize
+        var ended = 0, summed = 0
+        while k < newDocs.count {
+            while summed < k {
+                ended += Int(newFreqs[summed])
+                summed += 1
+            }
+            let offset = withPositions ? VarintScan.offset(after: ended, in: encodedPositions) ?? encodedPositions.count : 0
+            blockPositionOffsets.append(UInt32(positionStream.count + offset))
+            k += blockSize
+        }
+        docs.append(contentsOf: newDocs)
+        freqs.append(contentsOf: newFreqs)
+        if withPositions { positionStream.bytes.append(contentsOf: encodedPositions.bindMemory(to: UInt8.self)) }
+    }
+
     mutating func addPosting(doc: Int, freq: Int, positions: ArraySlice<Int32>) {
         if docs.count % BitPacking.blockSize == 0 { blockPositionOffsets.append(UInt32(positionStream.count)) }
         docs.append(UInt32(doc))

@@ -170,3 +170,44 @@ public struct ByteReader {
         return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self))
     }
 }
+
+/// Varint streams walked without decoding them: every varint ends in its one byte below
+/// 0x80, so eight bytes at a time are counted with one mask and a population count. A merge
+/// copies position streams whole and needs only where their documents' positions begin.
+public enum VarintScan {
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// How many varints end in `bytes`.
+    public static func count(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var n = 0, i = 0
+        while i + 8 <= bytes.count {
+            n += (~bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & highBits).nonzeroBitCount
+            i += 8
+        }
+        while i < bytes.count {
+            if bytes[i] < 0x80 { n += 1 }
+            i += 1
+        }
+        return n
+    }
+
+    /// The offset just past the `n`th varint of `bytes` (0 for n = 0), nil when fewer end there.
+    public static func offset(after n: Int, in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard n > 0 else { return 0 }
+        var left = n, i = 0
+        while i + 8 <= bytes.count {
+            let ends = (~bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & highBits).nonzeroBitCount
+            if ends >= left { break }
+            left -= ends
+            i += 8
+        }
+        while i < bytes.count {
+            if bytes[i] < 0x80 {
+                left -= 1
+                if left == 0 { return i + 1 }
+            }
+            i += 1
+        }
+        return nil
+    }
+}

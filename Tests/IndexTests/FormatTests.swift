@@ -154,6 +154,28 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
     }
 }
 
+@Suite struct VarintScanTests {
+    /// Counting varint ends eight bytes at a time agrees with decoding, for streams of every
+    /// length around the eight-byte step and values of one to five bytes.
+    @Test func countsAndOffsetsAgreeWithDecoding() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<40 {
+            var writer = ByteWriter()
+            var ends: [Int] = []
+            for _ in 0..<length {
+                writer.varint(UInt64.random(in: 0...(1 << UInt64.random(in: 0...34, using: &generator)), using: &generator))
+                ends.append(writer.count)
+            }
+            writer.bytes.withUnsafeBytes { raw in
+                #expect(VarintScan.count(raw) == length)
+                #expect(VarintScan.offset(after: 0, in: raw) == 0)
+                for n in 1...max(1, length) where n <= length { #expect(VarintScan.offset(after: n, in: raw) == ends[n - 1]) }
+                #expect(VarintScan.offset(after: length + 1, in: raw) == nil)
+            }
+        }
+    }
+}
+
 @Suite struct ByteStringTableTests {
     /// Keys of every length around the 8-byte inline comparison, zero bytes included (a key
     /// and its zero-padded extension must stay apart), through several table growths.

@@ -180,6 +180,63 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(try merged.lookup(Array("工業".utf8)) == nil && merged.lookup(Array("工业".utf8)) != nil)
     }
 
+    /// Inputs without deleted documents are copied a stored block at a time, positions as
+    /// stored: documents, frequencies and positions must come out as the inputs held them,
+    /// and the merged skip entries must let a cursor that jumps to any document read its
+    /// positions (their offsets are found by counting varint ends, not by decoding).
+    @Test func blockCopiedPostingsKeepDocumentsFrequenciesAndPositions() throws {
+        let dir = TemporaryDirectory()
+        var options = IndexOptions()
+        options.maxSegments = 100
+        options.workers = 1
+        for round in 0..<3 {
+            for k in 0..<150 {
+                // Lists of 128 documents and more in every input (skip entries), frequencies
+                // from 1 to 5, and long positions (a varying prefix) of two or more bytes.
+                let prefix = String(repeating: "一二三四五六七八九十", count: (k * 13 + round) % 40)
+                dir.write("docs/r\(round)_\(k).txt", prefix + String(repeating: "復工復產，", count: 1 + (k * 7 + round) % 5) + "第\(k)條" + String(repeating: "園區", count: k % 3))
+            }
+            _ = try build(dir, roots: [dir.path + "/docs"], options: options)
+        }
+        let reader = try IndexReader.open(directory: dir.path + "/index")
+        #expect(reader.segments.count == 3)
+        typealias Posting = (doc: Int, freq: Int, positions: [Int32])
+        var expected: [[UInt8]: [Posting]] = [:]
+        var base = 0
+        for view in reader.segments {
+            var terms = try view.reader.terms()
+            while try terms.next() {
+                var postings = try view.reader.postings(at: terms.location)
+                while try postings.next() {
+                    expected[terms.term, default: []].append((base + postings.doc, postings.freq, postings.hasPositions ? try postings.positions() : []))
+                }
+            }
+            base += view.reader.docCount
+        }
+        let entry = try #require(try SegmentMerger.merge(reader.segments, name: "m", directory: dir.path, workers: 2))
+        let merged = try SegmentReader(path: dir.path + "/" + entry.fileName, name: entry.fileName, verifyChecksum: true)
+        #expect(merged.termCount == expected.count)
+        var longLists = 0
+        var terms = try merged.terms()
+        while try terms.next() {
+            let want = try #require(expected[terms.term])
+            var postings = try merged.postings(at: terms.location)
+            var got: [Posting] = []
+            while try postings.next() {
+                got.append((postings.doc, postings.freq, postings.hasPositions ? try postings.positions() : []))
+            }
+            #expect(got.map(\.doc) == want.map(\.doc) && got.map(\.freq) == want.map(\.freq) && got.map(\.positions) == want.map(\.positions))
+            guard terms.location.hasPositions, want.count >= 256 else { continue }
+            longLists += 1
+            for target in stride(from: 0, to: want.count, by: 37) {
+                var jumping = try merged.postings(at: terms.location)
+                #expect(try jumping.advance(to: want[target].doc) && jumping.doc == want[target].doc)
+                #expect(try jumping.positions() == want[target].positions)
+            }
+        }
+        #expect(longLists >= 4)
+    }
+
     @Test func secondWriterIsRefusedWhileOneHoldsTheLock() throws {
         let dir = TemporaryDirectory()
         let first = try IndexWriter(directory: dir.path + "/index")
