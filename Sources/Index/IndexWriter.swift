@@ -629,16 +629,14 @@ enum SegmentMerger {
                 var failure: Error? = nil
                 do {
                     var part = SegmentEncoder(capacity: 1 << 16, documentLengths: lengths)
-                    var terms = try inputs.indices.map { try inputs[$0].reader.terms(from: starts[p][$0]) }
-                    var live = try terms.indices.map { starts[p][$0] < ends[p][$0] ? try terms[$0].next() : false }
+                    var terms = try TermMerge(inputs.map(\.reader), starts: starts[p], ends: ends[p])
                     var holders: [Int] = []
                     var blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
                     var blockFreqs = blockDocs
-                    while let smallest = Self.smallestTerm(terms, live: live) {
-                        part.beginTerm(terms[smallest].term)
-                        Self.holders(of: smallest, in: terms, live: live, into: &holders)
+                    while terms.smallest(into: &holders) {
+                        part.beginTerm(terms.term(holders[0]))
                         for k in holders {
-                            var postings = try inputs[k].reader.postings(at: terms[k].location)
+                            var postings = try inputs[k].reader.postings(at: terms.location(k))
                             if let base = shifts[k] {
                                 try Self.copyPostings(&postings, shiftedBy: base, into: &part, docs: &blockDocs, freqs: &blockFreqs)
                             } else {
@@ -649,7 +647,7 @@ enum SegmentMerger {
                                     part.addPosting(doc: mapped, freq: postings.freq, encodedPositions: positions)
                                 }
                             }
-                            live[k] = terms[k].location.ordinal + 1 < ends[p][k] ? try terms[k].next() : false
+                            try terms.advance(k)
                         }
                         part.endTerm()
                     }
@@ -696,26 +694,70 @@ enum SegmentMerger {
         }
     }
 
-    /// The input whose current term is smallest, nil when every input is used up.
-    private static func smallestTerm(_ terms: [SegmentReader.TermEnumerator], live: [Bool]) -> Int? {
-        var smallest: Int? = nil
-        for k in terms.indices where live[k] {
-            if smallest == nil || compare(terms[k].term, terms[smallest!].term) < 0 { smallest = k }
+}
+
+/// The inputs' dictionaries walked together in byte order, each from its start ordinal to
+/// its end. Each current term's first eight bytes (big-endian) and length are kept as
+/// integers: most terms are bigrams of six bytes, so comparisons rarely read the bytes.
+struct TermMerge {
+    private var terms: [SegmentReader.TermEnumerator]
+    private var live: [Bool]
+    private var prefix: [UInt64]
+    private var length: [Int]
+    private let ends: [Int]
+
+    init(_ readers: [SegmentReader], starts: [Int], ends: [Int]) throws {
+        terms = try readers.indices.map { try readers[$0].terms(from: starts[$0]) }
+        live = Array(repeating: false, count: readers.count)
+        prefix = Array(repeating: 0, count: readers.count)
+        length = Array(repeating: 0, count: readers.count)
+        self.ends = ends
+        for k in readers.indices where starts[k] < ends[k] {
+            live[k] = try terms[k].next()
+            if live[k] { setKey(k) }
         }
-        return smallest
     }
 
-    /// The inputs whose current term equals input `smallest`'s, into `holders`.
-    private static func holders(of smallest: Int, in terms: [SegmentReader.TermEnumerator], live: [Bool], into holders: inout [Int]) {
+    func term(_ k: Int) -> [UInt8] { terms[k].term }
+    func location(_ k: Int) -> SegmentReader.TermLocation { terms[k].location }
+
+    /// Moves input `k` to its next term.
+    mutating func advance(_ k: Int) throws {
+        live[k] = terms[k].location.ordinal + 1 < ends[k] ? try terms[k].next() : false
+        if live[k] { setKey(k) }
+    }
+
+    private mutating func setKey(_ k: Int) {
+        var p: UInt64 = 0
+        terms[k].term.withUnsafeBytes { raw in
+            for i in 0..<min(8, raw.count) { p |= UInt64(raw[i]) << UInt64(56 - 8 * i) }
+            length[k] = raw.count
+        }
+        prefix[k] = p
+    }
+
+    /// The inputs whose current term is the smallest, in input order, into `holders`; false
+    /// when every input is used up.
+    mutating func smallest(into holders: inout [Int]) -> Bool {
         holders.removeAll(keepingCapacity: true)
-        for k in terms.indices where live[k] && (k == smallest || compare(terms[k].term, terms[smallest].term) == 0) {
-            holders.append(k)
+        var best = -1
+        for k in live.indices where live[k] {
+            let order = best < 0 ? -1 : compare(k, best)
+            if order < 0 {
+                best = k
+                holders.removeAll(keepingCapacity: true)
+            }
+            if order <= 0 { holders.append(k) }
         }
+        return best >= 0
     }
 
-    /// Byte order of two terms.
+    /// Byte order of inputs `a`'s and `b`'s current terms. With equal first eight bytes, a
+    /// term of eight bytes or fewer is a prefix of the other, so lengths decide.
     @inline(__always)
-    private static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        a.withUnsafeBytes { a in b.withUnsafeBytes { b in SegmentReader.compare(a, b) } }
+    private func compare(_ a: Int, _ b: Int) -> Int {
+        if prefix[a] != prefix[b] { return prefix[a] < prefix[b] ? -1 : 1 }
+        if min(length[a], length[b]) <= 8 { return length[a] == length[b] ? 0 : (length[a] < length[b] ? -1 : 1) }
+        return terms[a].term.withUnsafeBytes { x in terms[b].term.withUnsafeBytes { y in SegmentReader.compare(x, y) } }
     }
 }

@@ -6,20 +6,24 @@ import CChecksum
 public enum CRC32 {
     static let folds = cchecksum_crc32_folding_available() != 0
 
-    static let tables: [[UInt32]] = {
-        var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    /// Slicing-by-8 tables, 8 × 256 entries back to back: table t maps a byte to its CRC
+    /// followed by t zero bytes. A flat buffer that lives as long as the process: nested
+    /// arrays cost a retain and a bounds check per lookup, which the many short postings'
+    /// checksums felt.
+    nonisolated(unsafe) static let tables: UnsafePointer<UInt32> = {
+        let t = UnsafeMutablePointer<UInt32>.allocate(capacity: 8 * 256)
         for i in 0..<256 {
             var c = UInt32(i)
             for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-            tables[0][i] = c
+            t[i] = c
         }
-        for i in 0..<256 {
-            for t in 1..<8 {
-                let prev = tables[t - 1][i]
-                tables[t][i] = tables[0][Int(prev & 0xFF)] ^ (prev >> 8)
+        for k in 1..<8 {
+            for i in 0..<256 {
+                let prev = t[(k - 1) * 256 + i]
+                t[k * 256 + i] = t[Int(prev & 0xFF)] ^ (prev >> 8)
             }
         }
-        return tables
+        return UnsafePointer(t)
     }()
 
     public static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
@@ -34,19 +38,17 @@ public enum CRC32 {
         var crc = ~seed
         let n = bytes.count
         var i = 0
-        tables.withUnsafeBufferPointer { t in
-            let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7]
-            while i + 8 <= n {
-                let lo = bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian ^ crc
-                let hi = bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self).littleEndian
-                crc = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
-                    ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi >> 8) & 0xFF)] ^ t1[Int((hi >> 16) & 0xFF)] ^ t0[Int(hi >> 24)]
-                i += 8
-            }
-            while i < n {
-                crc = t0[Int((crc ^ UInt32(bytes[i])) & 0xFF)] ^ (crc >> 8)
-                i += 1
-            }
+        let t = tables
+        while i + 8 <= n {
+            let lo = bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian ^ crc
+            let hi = bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self).littleEndian
+            crc = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)] ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)] ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+            i += 8
+        }
+        while i < n {
+            crc = t[Int((crc ^ UInt32(bytes[i])) & 0xFF)] ^ (crc >> 8)
+            i += 1
         }
         return ~crc
     }
