@@ -156,14 +156,14 @@ struct SegmentBuilder {
         // doc and position order hold, and the terms are then encoded walking the sorted
         // occurrences front to back (by term id, every term's first read was a cache miss:
         // 4% of a build's CPU). The occurrences' term ids become ranks in place.
-        let order = terms.sortedIDs()
+        let order = terms.sortedTerms()
         var start = termStart, fill = termFill, docs = sortedDocs, positions = sortedPositions
         var rank = rankOfTerm, keys = occurrenceTerm
         (termStart, termFill, sortedDocs, sortedPositions, rankOfTerm, occurrenceTerm) = ([], [], [], [], [], [])
         defer { (termStart, termFill, sortedDocs, sortedPositions, rankOfTerm, occurrenceTerm) = (start, fill, docs, positions, rank, keys) }
         rank.removeAll(keepingCapacity: true)
         rank.append(contentsOf: repeatElement(0, count: termCount))
-        for (r, id) in order.enumerated() { rank[id] = UInt32(r) }
+        for (r, term) in order.enumerated() { rank[Int(term.id)] = UInt32(r) }
         keys.withUnsafeMutableBufferPointer { keys in
             rank.withUnsafeBufferPointer { rank in
                 for i in keys.indices { keys[i] = rank[Int(keys[i])] }
@@ -198,11 +198,22 @@ struct SegmentBuilder {
         }
         var encoder = SegmentEncoder()
         for record in documents { encoder.addDocument(record) }
-        for (r, id) in order.enumerated() {
-            let term = terms.bytes(id)
+        for (r, sorted) in order.enumerated() {
+            // A term of eight bytes or fewer (nearly all: bigrams are six) is rebuilt from its
+            // sort key; reading it from the table was a cache miss a term.
+            let positional: Bool
+            if sorted.length <= 8 {
+                positional = withUnsafeBytes(of: sorted.key.bigEndian) { raw in
+                    let term = UnsafeRawBufferPointer(rebasing: raw[0..<Int(sorted.length)])
+                    encoder.beginTerm(term)
+                    return SegmentLayout.hasPositions(term)
+                }
+            } else {
+                let term = terms.bytes(Int(sorted.id))
+                encoder.beginTerm(term)
+                positional = SegmentLayout.hasPositions(term)
+            }
             // Occurrences of terms without positions carry counts in the position slot.
-            let positional = SegmentLayout.hasPositions(term)
-            encoder.beginTerm(term)
             var k = start[r]
             let end = start[r + 1]
             while k < end {

@@ -197,28 +197,74 @@ public struct ByteStringTable {
         mask = newMask
     }
 
-    /// Ids sorted by their bytes (unsigned lexicographic order). Each id is sorted by its
-    /// first eight bytes packed big-endian into one integer, which decides almost every
-    /// comparison (a bigram is six bytes); only equal keys compare the rest.
-    public func sortedIDs() -> [Int] {
+    /// A term in byte order: its first eight bytes packed big-endian (which are the whole
+    /// term when `length` ≤ 8, so a caller walking the terms in order need not read the
+    /// arena, where each term would be a cache miss), its id and its length.
+    public struct SortedTerm {
+        public var key: UInt64
+        public var id: Int32
+        public var length: Int32
+    }
+
+    /// Every term, sorted by its bytes (unsigned lexicographic order): a radix sort on the
+    /// first eight bytes (skipping the byte places all keys share, such as the lead bytes of
+    /// Han characters), then the few runs of equal keys — terms longer than eight bytes, or
+    /// differing only in trailing zero bytes — sorted on their whole bytes.
+    public func sortedTerms() -> [SortedTerm] {
+        let n = count
+        var terms = [SortedTerm](repeating: SortedTerm(key: 0, id: 0, length: 0), count: n)
+        var counts = [Int](repeating: 0, count: 8 * 256)
         arena.withUnsafeBufferPointer { a in
-            var keyed = [(key: UInt64, id: Int32)]()
-            keyed.reserveCapacity(count)
-            for id in 0..<count {
-                let s = Int(starts[id]), e = Int(starts[id + 1])
-                var key: UInt64 = 0
-                for k in 0..<8 { key = key << 8 | UInt64(s + k < e ? a[s + k] : 0) }
-                keyed.append((key, Int32(id)))
+            starts.withUnsafeBufferPointer { starts in
+                for id in 0..<n {
+                    let s = Int(starts[id]), e = Int(starts[id + 1])
+                    var key: UInt64 = 0
+                    for k in 0..<8 { key = key << 8 | UInt64(s + k < e ? a[s + k] : 0) }
+                    terms[id] = SortedTerm(key: key, id: Int32(id), length: Int32(e - s))
+                    for place in 0..<8 { counts[place * 256 + Int((key >> UInt64(8 * place)) & 0xFF)] += 1 }
+                }
             }
-            keyed.sort { x, y in
-                if x.key != y.key { return x.key < y.key }
-                let xs = Int(starts[Int(x.id)]), xe = Int(starts[Int(x.id) + 1])
-                let ys = Int(starts[Int(y.id)]), ye = Int(starts[Int(y.id) + 1])
-                let n = min(xe - xs, ye - ys)
-                for k in 0..<n where a[xs + k] != a[ys + k] { return a[xs + k] < a[ys + k] }
-                return xe - xs < ye - ys
-            }
-            return keyed.map { Int($0.id) }
         }
+        // Least significant byte first; each pass is stable, so the order is by the whole key.
+        var scratch = terms
+        for place in 0..<8 {
+            let histogram = counts[(place * 256)..<(place * 256 + 256)]
+            if histogram.contains(n) { continue }  // every key has the same byte here
+            var next = [Int](repeating: 0, count: 256)
+            var total = 0
+            for b in 0..<256 {
+                next[b] = total
+                total += histogram[place * 256 + b]
+            }
+            terms.withUnsafeBufferPointer { from in
+                scratch.withUnsafeMutableBufferPointer { to in
+                    for t in from {
+                        let b = Int((t.key >> UInt64(8 * place)) & 0xFF)
+                        to[next[b]] = t
+                        next[b] += 1
+                    }
+                }
+            }
+            swap(&terms, &scratch)
+        }
+        // Runs of equal keys, ordered on the bytes past the first eight, then by length.
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && terms[j].key == terms[i].key { j += 1 }
+            if j - i > 1 {
+                terms[i..<j].sort { x, y in
+                    let xb = bytes(Int(x.id)), yb = bytes(Int(y.id))
+                    return xb.lexicographicallyPrecedes(yb)
+                }
+            }
+            i = j
+        }
+        return terms
+    }
+
+    /// Ids sorted by their bytes (unsigned lexicographic order).
+    public func sortedIDs() -> [Int] {
+        sortedTerms().map { Int($0.id) }
     }
 }
