@@ -42,8 +42,21 @@ public enum EncodingDetector {
     static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
             var i = 0
-            while i < buffer.count {
-                if buffer[i] < 0x80 { i += 1; continue }
+            let n = buffer.count
+            while i < n {
+                let b0 = buffer[i]
+                if b0 < 0x80 { i += 1; continue }
+                // Three-byte sequences (all of Han) checked in place, without decoding: two
+                // continuation bytes, and neither an overlong form (E0 80–9F) nor a
+                // surrogate (ED A0–BF).
+                if b0 & 0xF0 == 0xE0 && i + 2 < n {
+                    let b1 = buffer[i + 1], b2 = buffer[i + 2]
+                    if b1 & 0xC0 == 0x80 && b2 & 0xC0 == 0x80 && (b0 != 0xE0 || b1 >= 0xA0) && (b0 != 0xED || b1 < 0xA0) {
+                        i += 3
+                        continue
+                    }
+                    return false
+                }
                 let (_, length, valid) = UTF8Decoding.decode(buffer, at: i)
                 if !valid { return false }
                 i += length

@@ -219,15 +219,18 @@ public enum DocumentSource {
         let bytes = text.count > 16_000 ? Array(text.prefix(8_000) + text.suffix(8_000)) : text
         // The head's scalars straight from the bytes (invalid ones read as U+FFFD, as String
         // does); the whole text becomes a String only when its tail must be searched too.
-        var head: [Unicode.Scalar] = []
-        head.reserveCapacity(min(bytes.count, DocumentMetadata.headScalars))
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        decoding: while head.count < DocumentMetadata.headScalars {
-            switch decoder.decode(&iterator) {
-            case let .scalarValue(scalar): head.append(scalar)
-            case .error: head.append("\u{FFFD}")
-            case .emptyInput: break decoding
+        // Decoded through a buffer: the standard library's generic decoder over an array
+        // iterator was 2% of an index build.
+        let limit = min(bytes.count, DocumentMetadata.headScalars)
+        let head = [Unicode.Scalar](unsafeUninitializedCapacity: limit) { out, count in
+            bytes.withUnsafeBufferPointer { buffer in
+                var i = 0
+                while count < limit && i < buffer.count {
+                    let (scalar, length, _) = UTF8Decoding.decode(buffer, at: i)
+                    (out.baseAddress! + count).initialize(to: Unicode.Scalar(scalar) ?? "\u{FFFD}")
+                    count += 1
+                    i += length
+                }
             }
         }
         r.date = DocumentMetadata.date(head: head, text: String(decoding: bytes, as: UTF8.self)) ?? ""

@@ -429,3 +429,24 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(score.correct == 4 && score.goldWords == 4)
     }
 }
+
+@Suite struct UTF8ValidationTests {
+    /// The encoding detector's check (with its in-place path for three-byte sequences) agrees
+    /// with the standard library's validation on random bytes weighted towards the edge
+    /// cases: lead bytes E0 and ED (overlong forms, surrogates), truncated sequences at the
+    /// end, stray continuation bytes, four-byte and ASCII.
+    @Test func agreesWithTheStandardLibrary() {
+        var generator = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x41, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE4, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+        var valid = 0
+        for _ in 0..<50_000 {
+            let length = Int.random(in: 0...7, using: &generator)
+            let bytes = (0..<length).map { _ in interesting.randomElement(using: &generator)! }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            if expected { valid += 1 }
+            #expect(EncodingDetector.isValidUTF8(bytes[...]) == expected, "\(bytes)")
+        }
+        #expect(valid > 1000)
+        #expect(EncodingDetector.isValidUTF8(Array("復工復產 COVID-19 🦠".utf8)[...]))
+    }
+}
