@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module graph (dependencies run one way):
 //   ICUSystem (pkg-config) → CICUShim (C) → Analysis → IndexFormat → Index → Search → SearchCLI (`search`)
-//   CChecksum (C: CRC-32 by carry-less multiplication) → IndexFormat
+//   CIntrinsics (C: carry-less multiplication for CRC-32, cache prefetch) → IndexFormat
 // Release builds of the indexing and query modules skip the runtime exclusivity checks
 // (each access to a class property or global in a hot loop otherwise calls into the runtime).
 let hotLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -30,9 +30,10 @@ let package = Package(
         // The only code that sees ICU's headers; its public header exposes no ICU type.
         .target(name: "CICUShim", dependencies: ["ICUSystem"]),
         .target(name: "Analysis", dependencies: ["CICUShim"], swiftSettings: hotLoops),
-        // CRC-32 folded with x86-64's carry-less multiply, which Swift cannot reach.
-        .target(name: "CChecksum"),
-        .target(name: "IndexFormat", dependencies: ["CChecksum"], swiftSettings: hotLoops),
+        // Processor instructions Swift cannot reach: x86-64's carry-less multiply (CRC-32)
+        // and cache prefetches (interning terms).
+        .target(name: "CIntrinsics"),
+        .target(name: "IndexFormat", dependencies: ["CIntrinsics"], swiftSettings: hotLoops),
         .target(name: "Index", dependencies: ["Analysis", "IndexFormat", .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: hotLoops),
         .target(name: "Search", dependencies: ["Analysis", "Index"]),
         .executableTarget(

@@ -51,6 +51,9 @@ struct SegmentBuilder {
 
     private var currentLength = 0
 
+    /// How many tokens ahead `addTokens` prefetches interning slots.
+    static let prefetchDistance = 16
+
     mutating func beginDocument(_ record: DocumentRecord) {
         documents.append(record)
         currentLength = 0
@@ -77,6 +80,11 @@ struct SegmentBuilder {
         positionOut.withUnsafeMutableBufferPointer { positionOut in
         analyzed.normalized.bytes.withUnsafeBufferPointer { text in
             for (k, token) in tokens.enumerated() {
+                // The table slot of a token a few ahead is fetched while this one is interned.
+                if k + Self.prefetchDistance < tokens.count {
+                    let ahead = tokens[tokens.startIndex + k + Self.prefetchDistance]
+                    terms.prefetch(UnsafeBufferPointer(rebasing: text[Int(ahead.termStart)..<Int(ahead.termEnd)]))
+                }
                 let key = UnsafeBufferPointer(rebasing: text[Int(token.termStart)..<Int(token.termEnd)])
                 let term = terms.intern(key)
                 termOut[first + k] = UInt32(term)

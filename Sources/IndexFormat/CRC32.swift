@@ -1,10 +1,10 @@
-import CChecksum
+import CIntrinsics
 
 /// CRC-32 (IEEE 802.3, the zlib polynomial). On x86-64 CPUs with carry-less multiplication
-/// the bulk of a buffer is folded in C (`CChecksum`, 16 GB/s here), the rest by slicing-by-8
+/// the bulk of a buffer is folded in C (`CIntrinsics`, 16 GB/s here), the rest by slicing-by-8
 /// tables (2.3 GB/s): checksums were 5% of an index build's CPU with the tables alone.
 public enum CRC32 {
-    static let folds = cchecksum_crc32_folding_available() != 0
+    static let folds = cintrinsics_crc32_folding_available() != 0
 
     /// Slicing-by-8 tables, 8 × 256 entries back to back: table t maps a byte to its CRC
     /// followed by t zero bytes. A flat buffer that lives as long as the process: nested
@@ -29,7 +29,7 @@ public enum CRC32 {
     public static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         guard bytes.count >= 64 && folds else { return checksumByTables(bytes, seed: seed) }
         let folded = bytes.count & ~15
-        let state = cchecksum_crc32_fold(~seed, bytes.baseAddress!, folded)
+        let state = cintrinsics_crc32_fold(~seed, bytes.baseAddress!, folded)
         return checksumByTables(UnsafeRawBufferPointer(rebasing: bytes[folded...]), seed: ~state)
     }
 

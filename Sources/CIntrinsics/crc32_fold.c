@@ -4,13 +4,13 @@
 // the 32-bit remainder. The constants are powers of x modulo the bit-reflected polynomial
 // 0x1DB710641, as that paper derives them; the Swift side handles tails and other CPUs
 // with its tables.
-#include "cchecksum.h"
+#include "cintrinsics.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <cpuid.h>
 
-int cchecksum_crc32_folding_available(void) {
+int cintrinsics_crc32_folding_available(void) {
     unsigned int eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
     return (ecx & bit_PCLMUL) && (ecx & bit_SSE4_1) ? 1 : 0;
@@ -26,7 +26,7 @@ static inline __m128i fold(__m128i lane, __m128i k, __m128i next) {
 }
 
 __attribute__((target("pclmul,sse4.1")))
-uint32_t cchecksum_crc32_fold(uint32_t state, const void *bytes, size_t length) {
+uint32_t cintrinsics_crc32_fold(uint32_t state, const void *bytes, size_t length) {
     const uint8_t *p = (const uint8_t *)bytes;
     // x^(4·128+32), x^(4·128−32) — folding across 512 bits; x^(128+32), x^(128−32) across 128.
     const __m128i across512 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);
@@ -69,9 +69,9 @@ uint32_t cchecksum_crc32_fold(uint32_t state, const void *bytes, size_t length) 
 
 #else
 
-int cchecksum_crc32_folding_available(void) { return 0; }
+int cintrinsics_crc32_folding_available(void) { return 0; }
 
-uint32_t cchecksum_crc32_fold(uint32_t state, const void *bytes, size_t length) {
+uint32_t cintrinsics_crc32_fold(uint32_t state, const void *bytes, size_t length) {
     (void)bytes; (void)length;
     return state;
 }
