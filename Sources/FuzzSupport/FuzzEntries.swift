@@ -140,6 +140,8 @@ public enum FuzzEntries {
                   let searcher = try? Searcher(reader: reader) else { continue }
             for q in ["復工復產", "园", "pm2.5", "經濟 發展", "工業園區"] { _ = try? searcher.search(q, k: 10) }
             _ = try? reader.verify()
+            // A merge reads every list, copying blocks and positions as stored.
+            if ignoring { _ = try? SegmentMerger.merge(reader.segments, name: "merged", directory: directory, workers: 1) }
         }
     }
 

@@ -538,13 +538,13 @@ func fileSize(_ path: String) -> Int {
 }
 
 /// Merges segments into one, renumbering documents and dropping deleted ones.
-enum SegmentMerger {
+public enum SegmentMerger {
     /// Merges `views` (dropping deleted documents) into segment `name`. Documents are copied
     /// in order; the merged term dictionary is cut into parts of about equal postings bytes
     /// that `workers` threads encode side by side, and each part is appended to the file in
     /// term order as soon as the parts before it are — so memory holds the dictionary and
     /// records plus a few parts.
-    static func merge(_ views: [SegmentView], name: String, directory: String,
+    public static func merge(_ views: [SegmentView], name: String, directory: String,
                       workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) throws -> SegmentEntry? {
         var encoder = SegmentEncoder(capacity: 1 << 20)
         var docMaps: [[Int]] = []
