@@ -65,6 +65,20 @@ for corpus in "${corpora[@]}"; do
   done | sort -n | sed -n 11p > "$dir/cold.us"
   # References, same corpus and queries, in the same run.
   MODES=or REPEAT=5 "$shared/bench/run-anchors.sh" "$corpus" "$queries" "$dir/anchors" > "$dir/anchors.log" 2>&1 || echo "anchors failed: see $dir/anchors.log" >&2
+  # Build speed against Lucene-ICU's as medians of three builds each, taken in turn (one build
+  # each, as above, moves by a fifth from run to run on these machines).
+  lucene="$shared/bench/lucene/run.sh"
+  : > "$dir/builds.tsv"
+  if [ -x "$lucene" ]; then
+    for r in 1 2 3; do
+      rm -rf "$dir/build-ours"
+      ours=$("$bin" index --index "$dir/build-ours" "$corpus" | sed -n 's/.*MB analysed, \([0-9.]*\) MB\/s).*/\1/p')
+      rm -rf "$dir/build-lucene"
+      theirs=$("$lucene" index "$corpus" "$dir/build-lucene" --analyzer icu 2> /dev/null | sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p')
+      printf '%s\t%s\n' "$ours" "$theirs" >> "$dir/builds.tsv"
+    done
+    rm -rf "$dir/build-ours" "$dir/build-lucene"
+  fi
 done
 
 python3 - "$out" "${corpora[@]}" <<'PY'
@@ -122,6 +136,13 @@ for corpus in corpora:
             lines.append(f"| {a} | {ratio('mb_per_s')} | {ratio('index_ratio')} | {ratio('rss')} | {ratio('p50')} | {ratio('p99')} |")
         lines.append("")
     snippet_s = float(read('snippets.s', '0') or 0)
+    builds = [l.split("\t") for l in read("builds.tsv").splitlines() if l.count("\t") == 1 and all(l.split("\t"))]
+    if builds:
+        ours_speeds = sorted(float(o) for o, _ in builds)
+        lucene_speeds = sorted(float(t) for _, t in builds)
+        mo, ml = ours_speeds[len(ours_speeds) // 2], lucene_speeds[len(lucene_speeds) // 2]
+        lines += [f"- build speed, medians of {len(builds)} builds each taken in turn with Lucene-ICU's: {mo:.1f} against {ml:.1f} MB/s, "
+                  f"{mo / ml:.2f}× (ours {', '.join(f'{v:.1f}' for v in ours_speeds)}; Lucene-ICU {', '.join(f'{v:.1f}' for v in lucene_speeds)})"]
     lines += [f"- unchanged re-index: {read('unchanged.s').strip()} s; adding 10 documents: {read('add10.s').strip()} s",
               f"- `search batch` with snippets (the default JSON, a thread a core), the 355 queries in one process: {snippet_s:.2f} s "
               f"({1000 * snippet_s / max(1, sum(1 for _ in open(os.path.join(out, 'queries.txt')))):.1f} ms a query, start-up included)",
