@@ -693,7 +693,6 @@ public enum SegmentMerger {
             }
         }
     }
-
 }
 
 /// The inputs' dictionaries walked together in byte order, each from its start ordinal to
