@@ -217,10 +217,10 @@ public enum DocumentSource {
     static func withMetadata(_ record: DocumentRecord, _ text: [UInt8]) -> DocumentRecord {
         var r = record
         let bytes = text.count > 16_000 ? Array(text.prefix(8_000) + text.suffix(8_000)) : text
-        // The head's scalars straight from the bytes (invalid ones read as U+FFFD, as String
-        // does); the whole text becomes a String only when its tail must be searched too.
-        // Decoded through a buffer: the standard library's generic decoder over an array
-        // iterator was 2% of an index build.
+        // The head's scalars straight from the bytes (each invalid byte read as U+FFFD),
+        // decoded through a buffer: the standard library's generic decoder over an array
+        // iterator was 2% of an index build. The whole text becomes a String only when its
+        // tail must be searched too.
         let limit = min(bytes.count, DocumentMetadata.headScalars)
         let head = [Unicode.Scalar](unsafeUninitializedCapacity: limit) { out, count in
             bytes.withUnsafeBufferPointer { buffer in
