@@ -27,6 +27,10 @@ public struct UpdateReport: Sendable {
     public var segmentsWritten = 0
     public var segmentsMerged = 0
     public var seconds = 0.0
+    /// Where the time went (`search index --stats`): analysing and writing the new segments,
+    /// merging them (and older ones), and the rest (finding what changed, deletions, the commit).
+    public var analysisSeconds = 0.0
+    public var mergeSeconds = 0.0
     public var committed = false
 }
 
@@ -280,7 +284,9 @@ public final class IndexWriter {
         }
 
         // Analyse and write new segments, one in-memory segment per worker.
+        let analysisStarted = Date()
         let newEntries = try analyze(work, report: &report, progress: progress)
+        report.analysisSeconds = Date().timeIntervalSince(analysisStarted)
         report.added -= replaced
 
         // Deletions against the old segments.
@@ -300,6 +306,7 @@ public final class IndexWriter {
         // The segments of this update become one: queries read one term dictionary instead of
         // several (and it costs little: they are fresh and small next to the analysis).
         var fresh = newEntries
+        let mergeStarted = Date()
         let freshBytes = fresh.reduce(0) { $0 + fileSize(directory + "/" + $1.fileName) }
         if fresh.count > 1 && freshBytes <= options.maxMergeBytes {
             let views = try fresh.map { entry in
@@ -314,6 +321,7 @@ public final class IndexWriter {
                 fresh = [merged]
             }
         }
+        report.mergeSeconds = Date().timeIntervalSince(mergeStarted)
         segments.append(contentsOf: fresh)
         segments.removeAll { $0.deletedCount == $0.docCount }
 
@@ -324,7 +332,9 @@ public final class IndexWriter {
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
+        let boundingStarted = Date()
         segments = try mergeIfNeeded(segments, report: &report)
+        report.mergeSeconds += Date().timeIntervalSince(boundingStarted)
 
         var next = manifest
         next.generation += 1

@@ -36,6 +36,9 @@ extension SearchCommand {
         @Option(name: .long, help: ArgumentHelp("User dictionary file, remembered for later updates ('' for dictionary.txt in the index).", valueName: "file"))
         var dict: String?
 
+        @Flag(name: .long, help: "Also print where the time went: analysis, merging, the rest, and CPU time.")
+        var stats = false
+
         @Argument(help: "Folders or files to index.")
         var paths: [String] = []
 
@@ -98,6 +101,18 @@ extension SearchCommand {
                 stderrLine("search: warning: could not read \(displayPath(path))")
             }
             print(Self.summary(report))
+            if stats { stderrLine("search: " + Self.stats(report)) }
+        }
+
+        /// Where an update's time went; CPU time is the process's, all threads.
+        static func stats(_ r: UpdateReport) -> String {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+            let other = max(0, r.seconds - r.analysisSeconds - r.mergeSeconds)
+            return String(format: "analysis %.2f s (%d segments written), merging %.2f s (%d segments merged), other %.2f s; CPU %.2f s user, %.2f s system",
+                          r.analysisSeconds, r.segmentsWritten, r.mergeSeconds, r.segmentsMerged, other,
+                          seconds(usage.ru_utime), seconds(usage.ru_stime))
         }
 
         static func summary(_ r: UpdateReport) -> String {

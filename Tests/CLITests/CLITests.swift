@@ -143,6 +143,12 @@ func jsonObject(_ line: Substring) -> [String: Any]? {
         #expect(try CLI.run(["園區"], in: dir.path).status == 1)
         #expect(try CLI.run(["有序推動"], in: dir.path).status == 0)
         #expect(try CLI.run(["verify"], in: dir.path).status == 0)
+        // --stats: where the time went, on stderr; the summary unchanged on stdout.
+        r = try CLI.run(["index", "--stats", "--rebuild", "docs"], in: dir.path)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("added 1, updated 0, removed 0, unchanged 0"))
+        let stats = r.stderr.split(separator: "\n").first { $0.hasPrefix("search: analysis ") }.map(String.init) ?? ""
+        #expect(stats.contains("segments written") && stats.contains("merging") && stats.contains("CPU"), "\(r.stderr)")
     }
 
     @Test func batchAnswersEveryLine() throws {
