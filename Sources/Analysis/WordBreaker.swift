@@ -39,13 +39,7 @@ public final class WordBreaker {
     /// Segments UTF-8 text, replacing the contents of `segments` with its segments in order.
     public func segment(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [WordSegment]) {
         segments.removeAll(keepingCapacity: true)
-        var windowStart = 0
-        let n = text.count
-        while windowStart < n {
-            let windowEnd = Self.windowEnd(text, from: windowStart)
-            read(text, windowStart..<windowEnd, into: &segments)
-            windowStart = windowEnd
-        }
+        Self.forEachWindow(of: text) { read(text, $0, into: &segments) }
     }
 
     /// Segments UTF-8 text as `segment(_:into:)` does, but finds only the segments that hold
@@ -65,41 +59,45 @@ public final class WordBreaker {
     /// `segment(_:into:)` on random mixtures and real documents.
     public func segmentOutsideHan(_ text: UnsafeBufferPointer<UInt8>, into segments: inout [WordSegment]) {
         segments.removeAll(keepingCapacity: true)
-        var windowStart = 0
-        let n = text.count
-        while windowStart < n {
-            let windowEnd = Self.windowEnd(text, from: windowStart)
-            // One pass: the stretches to read, unless a character forces reading it whole.
-            stretches.removeAll(keepingCapacity: true)
-            var readWhole = false
-            var stretchStart = windowStart
-            var stretchHasWord = false
-            var i = windowStart
-            while i < windowEnd {
-                let b = text[i]
-                if b < 0x80 {
-                    if Self.isWordByte(b) { stretchHasWord = true }
-                    i += 1
-                    continue
-                }
-                let (v, len, _) = UTF8Decoding.decode(text, at: i)
-                if CharClass.isHan(v) {
-                    if stretchHasWord { stretches.append(stretchStart..<i) }
-                    stretchStart = i + len
-                    stretchHasWord = false
-                } else if !Self.isInert(v) {
-                    readWhole = true
-                    break
-                }
-                i += len
+        Self.forEachWindow(of: text) { readOutsideHan(text, $0, into: &segments) }
+    }
+
+    /// One window of `segmentOutsideHan`, in one pass: the stretches to read, unless a
+    /// character forces reading the window whole.
+    private func readOutsideHan(_ text: UnsafeBufferPointer<UInt8>, _ window: Range<Int>, into segments: inout [WordSegment]) {
+        stretches.removeAll(keepingCapacity: true)
+        var stretchStart = window.lowerBound
+        var stretchHasWord = false
+        var i = window.lowerBound
+        while i < window.upperBound {
+            let b = text[i]
+            if b < 0x80 {
+                if Self.isWordByte(b) { stretchHasWord = true }
+                i += 1
+                continue
             }
-            if readWhole {
-                read(text, windowStart..<windowEnd, into: &segments)
-            } else {
-                if stretchHasWord { stretches.append(stretchStart..<windowEnd) }
-                for stretch in stretches { read(text, stretch, into: &segments) }
+            let (v, len, _) = UTF8Decoding.decode(text, at: i)
+            if CharClass.isHan(v) {
+                if stretchHasWord { stretches.append(stretchStart..<i) }
+                stretchStart = i + len
+                stretchHasWord = false
+            } else if !Self.isInert(v) {
+                read(text, window, into: &segments)
+                return
             }
-            windowStart = windowEnd
+            i += len
+        }
+        if stretchHasWord { stretches.append(stretchStart..<window.upperBound) }
+        for stretch in stretches { read(text, stretch, into: &segments) }
+    }
+
+    /// Runs `body` on each window ICU reads `text` in, in order (`windowEnd`).
+    private static func forEachWindow(of text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+        var start = 0
+        while start < text.count {
+            let end = windowEnd(text, from: start)
+            body(start..<end)
+            start = end
         }
     }
 

@@ -290,9 +290,4 @@ public struct ByteStringTable {
         }
         return terms
     }
-
-    /// Ids sorted by their bytes (unsigned lexicographic order).
-    public func sortedIDs() -> [Int] {
-        sortedTerms().map { Int($0.id) }
-    }
 }

@@ -203,6 +203,6 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
         for (key, id) in ids { #expect(Array(table.bytes(id)) == key) }
         #expect(Set(ids.values).count == ids.count)
         // Sorted by bytes: zero bytes and prefixes (which pack to equal keys) included.
-        #expect(table.sortedIDs().map { Array(table.bytes($0)) } == ids.keys.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(table.sortedTerms().map { Array(table.bytes(Int($0.id))) } == ids.keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
 }
