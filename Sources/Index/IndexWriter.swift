@@ -322,6 +322,11 @@ public final class IndexWriter {
             }
         }
         report.mergeSeconds = Date().timeIntervalSince(mergeStarted)
+        // New segments left unmerged were written without fsync (the merged one was synced).
+        let unsynced = Set(newEntries.map(\.fileName))
+        for entry in fresh where unsynced.contains(entry.fileName) {
+            try FileSystem.sync(directory + "/" + entry.fileName)
+        }
         segments.append(contentsOf: fresh)
         segments.removeAll { $0.deletedCount == $0.docCount }
 
@@ -403,7 +408,7 @@ public final class IndexWriter {
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
                 let analyzer = try Analyzer.forIndexing(dictionary: dictionary)
-                var builder = SegmentBuilder()
+                var builder = SegmentBuilder(expectedMemory: flushBytes)
                 var local = UpdateReport()
                 var entries: [SegmentEntry] = []
                 func flush() throws {
@@ -411,7 +416,12 @@ public final class IndexWriter {
                     let name = unsafeSelf.newSegmentName()
                     let entry = SegmentEntry(name: name, docCount: builder.documentCount, deletionGeneration: 0, deletedCount: 0)
                     shared.lock.withLock { shared.written.append(entry.fileName) }
-                    try FileSystem.writeAndSync(unsafeSelf.directory + "/" + entry.fileName, builder.encodeAndEmpty())
+                    // Not fsynced: the update usually merges its new segments at once and deletes
+                    // them, so they never need to reach the disk; those kept are synced before
+                    // the commit names them.
+                    let image = builder.encodeAndEmpty()
+                    try FileSystem.write(unsafeSelf.directory + "/" + entry.fileName, image, sync: false)
+                    builder.recycle(consume image)
                     entries.append(entry)
                 }
                 var i = w

@@ -15,6 +15,16 @@ struct SegmentBuilder {
     private var occurrencePosition: [Int32] = []
     private(set) var documents: [DocumentRecord] = []
 
+    /// `expectedMemory`: what `memoryUsage` will reach before a flush. The occurrence arrays
+    /// are reserved for it at once (capacity untouched costs nothing): growing them by doubling
+    /// copied them and faulted in twice the pages.
+    init(expectedMemory: Int = 0) {
+        let occurrences = expectedMemory / 12 + expectedMemory / 48
+        occurrenceTerm.reserveCapacity(occurrences)
+        occurrenceDoc.reserveCapacity(occurrences)
+        occurrencePosition.reserveCapacity(occurrences)
+    }
+
     var documentCount: Int { documents.count }
     var isEmpty: Bool { documents.isEmpty }
     /// Bytes the current contents need (`removeAll` keeps storage beyond them).
@@ -155,6 +165,14 @@ struct SegmentBuilder {
     private var termFill: [Int] = []
     private var rankOfTerm: [UInt32] = []
 
+    /// Storage of the last image encoded, handed back by `recycle`.
+    private var imageStorage: [UInt8] = []
+
+    /// Gives back an image `encodeAndEmpty` returned, once written, for the next one to be
+    /// encoded into: a fresh image faulted in its pages again and grew by doubling (a
+    /// third of a build's page faults).
+    mutating func recycle(_ image: consuming [UInt8]) { imageStorage = consume image }
+
     /// Encodes the contents as one segment and empties the builder (keeping its storage).
     mutating func encodeAndEmpty() -> [UInt8] {
         defer { removeAll() }
@@ -204,7 +222,13 @@ struct SegmentBuilder {
                 }
             }
         }
-        var encoder = SegmentEncoder()
+        var storage: [UInt8] = []
+        swap(&storage, &imageStorage)
+        // About two bytes an occurrence (positions and postings, measured), for the first image.
+        // The storage is moved, not copied: a second reference would make the encoder's first
+        // write allocate a fresh buffer.
+        let capacity = storage.isEmpty ? 2 * keys.count : 0
+        var encoder = SegmentEncoder(capacity: capacity, reusing: consume storage)
         for record in documents { encoder.addDocument(record) }
         for (r, sorted) in order.enumerated() {
             // A term of eight bytes or fewer (nearly all: bigrams are six) is rebuilt from its

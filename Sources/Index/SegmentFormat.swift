@@ -107,8 +107,8 @@ struct SegmentEncoder {
 
     /// `capacity`: the expected size of the postings (a merge knows it), so the image
     /// does not grow by doubling past it.
-    init(capacity: Int = 1 << 20) {
-        image = FileEnvelope.begin(kind: SegmentLayout.kind, version: SegmentLayout.version, capacity: capacity)
+    init(capacity: Int = 1 << 20, reusing storage: consuming [UInt8] = []) {
+        image = FileEnvelope.begin(kind: SegmentLayout.kind, version: SegmentLayout.version, capacity: capacity, reusing: consume storage)
         termOffsets.u32(0)
     }
 

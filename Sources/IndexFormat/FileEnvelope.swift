@@ -15,8 +15,13 @@ public enum FileEnvelope {
     public static let version: UInt32 = 1
 
     /// Starts a file image: a writer holding the header, ready for the body.
-    public static func begin(kind: String, version: UInt32 = version, capacity: Int = 0) -> ByteWriter {
-        var w = ByteWriter(capacity: capacity + headerSize + footerSize)
+    /// `reusing`: storage of an earlier image to write into (its contents are dropped), so that
+    /// a writer producing image after image does not fault in fresh pages for each one.
+    public static func begin(kind: String, version: UInt32 = version, capacity: Int = 0, reusing storage: consuming [UInt8] = []) -> ByteWriter {
+        var w = ByteWriter()
+        w.bytes = consume storage
+        w.bytes.removeAll(keepingCapacity: true)
+        w.bytes.reserveCapacity(capacity + headerSize + footerSize)
         w.append(magic)
         w.append(Array(kind.utf8.prefix(4)))
         w.u32(version)

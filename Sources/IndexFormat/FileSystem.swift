@@ -69,9 +69,23 @@ public enum FileSystem {
 
     /// Writes `bytes` to `path` (created or truncated) and fsyncs it.
     public static func writeAndSync(_ path: String, _ bytes: [UInt8]) throws {
+        try write(path, bytes, sync: true)
+    }
+
+    /// Writes `bytes` to `path` (created or truncated), fsynced only when `sync` is set: a
+    /// file that may be deleted before any commit names it need not reach the disk (`sync(_:)`
+    /// makes it durable later if it stays).
+    public static func write(_ path: String, _ bytes: [UInt8], sync: Bool) throws {
         let fd = try syscall("open", path) { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         defer { close(fd) }
         try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+        if sync { try syscall("fsync", path) { fsync(fd) } }
+    }
+
+    /// fsyncs a file written earlier.
+    public static func sync(_ path: String) throws {
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
         try syscall("fsync", path) { fsync(fd) }
     }
 
@@ -79,7 +93,7 @@ public enum FileSystem {
     static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws {
         var offset = 0
         while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("write", path)

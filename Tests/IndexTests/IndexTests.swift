@@ -803,3 +803,32 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(DocumentSource.title(of: Array((String(repeating: "\n", count: 200) + "# 太遠").utf8)) == "")
     }
 }
+
+@Suite struct SegmentBuilderTests {
+    /// A recycled image is encoded into again rather than copied (a copy faulted in every page
+    /// of each flush afresh), and the segments written that way read back whole.
+    @Test func recycledImageStorageIsReused() throws {
+        let analyzer = try Analyzer.forIndexing()
+        var builder = SegmentBuilder(expectedMemory: 1 << 16)
+        func record(_ name: String) -> DocumentRecord {
+            DocumentRecord(file: "/" + name, collectionID: "", docID: name, title: "", format: .plain,
+                           fileSize: 1, modified: 0, contentHash: 0, sourceOffset: 0, sourceLength: 1, length: 0, encoding: "UTF-8")
+        }
+        let dir = TemporaryDirectory()
+        var addresses: [UnsafeRawPointer?] = []
+        for (k, text) in ["复工复产，稳就业保民生。", "黨建引領基層治理", "复工复产"].enumerated() {
+            builder.add(analyzer.analyze(text), record: record("d\(k).txt"))
+            let image = builder.encodeAndEmpty()
+            addresses.append(image.withUnsafeBytes { $0.baseAddress })
+            try FileSystem.writeAndSync(dir.path + "/s\(k).seg", image)
+            builder.recycle(consume image)
+            let segment = try SegmentReader(path: dir.path + "/s\(k).seg", name: "s\(k).seg", verifyChecksum: true)
+            try segment.verify(path: dir.path + "/s\(k).seg")
+            #expect(segment.docCount == 1)
+            #expect(try segment.lookup(Array((k == 1 ? "党建" : "复工").utf8)) != nil)
+            #expect(try segment.lookup(Array((k == 1 ? "复工" : "党建").utf8)) == nil)
+        }
+        #expect(addresses[1] == addresses[0])
+        #expect(addresses[2] == addresses[0])
+    }
+}
