@@ -16,13 +16,15 @@ struct SegmentBuilder {
     private(set) var documents: [DocumentRecord] = []
 
     /// `expectedMemory`: what `memoryUsage` will reach before a flush. The occurrence arrays
-    /// are reserved for it at once (capacity untouched costs nothing): growing them by doubling
-    /// copied them and faulted in twice the pages.
+    /// and the flush's sorted copies are reserved for it at once (capacity untouched costs
+    /// nothing): growing them by doubling copied them and faulted in twice the pages.
     init(expectedMemory: Int = 0) {
         let occurrences = expectedMemory / 12 + expectedMemory / 48
         occurrenceTerm.reserveCapacity(occurrences)
         occurrenceDoc.reserveCapacity(occurrences)
         occurrencePosition.reserveCapacity(occurrences)
+        sortedDocs.reserveCapacity(occurrences)
+        sortedPositions.reserveCapacity(occurrences)
     }
 
     var documentCount: Int { documents.count }
