@@ -235,28 +235,20 @@ struct SegmentBuilder {
         for (r, sorted) in order.enumerated() {
             // A term of eight bytes or fewer (nearly all: bigrams are six) is rebuilt from its
             // sort key; reading it from the table was a cache miss a term.
-            let positional: Bool
             if sorted.length <= 8 {
-                positional = withUnsafeBytes(of: sorted.key.bigEndian) { raw in
-                    let term = UnsafeRawBufferPointer(rebasing: raw[0..<Int(sorted.length)])
-                    encoder.beginTerm(term)
-                    return SegmentLayout.hasPositions(term)
+                withUnsafeBytes(of: sorted.key.bigEndian) { raw in
+                    encoder.beginTerm(UnsafeRawBufferPointer(rebasing: raw[0..<Int(sorted.length)]))
                 }
             } else {
-                let term = terms.bytes(Int(sorted.id))
-                encoder.beginTerm(term)
-                positional = SegmentLayout.hasPositions(term)
+                encoder.beginTerm(terms.bytes(Int(sorted.id)))
             }
             // Occurrences of terms without positions carry counts in the position slot.
-            var k = start[r]
-            let end = start[r + 1]
-            while k < end {
-                let doc = docs[k]
-                var next = k + 1
-                while next < end && docs[next] == doc { next += 1 }
-                let freq = positional ? next - k : positions[k..<next].reduce(0) { $0 + Int($1) }
-                encoder.addPosting(doc: Int(doc), freq: freq, positions: positions[k..<next])
-                k = next
+            let range = start[r]..<start[r + 1]
+            docs.withUnsafeBufferPointer { docs in
+                positions.withUnsafeBufferPointer { positions in
+                    encoder.addOccurrences(docs: UnsafeBufferPointer(rebasing: docs[range]),
+                                           positions: UnsafeBufferPointer(rebasing: positions[range]))
+                }
             }
             encoder.endTerm()
         }

@@ -99,6 +99,8 @@ struct SegmentEncoder {
     private var docs: [UInt32] = []
     private var freqs: [UInt32] = []
     private var positionStream = ByteWriter()
+    /// Where `addOccurrences` encodes a term's positions before appending them in one copy.
+    private let positionScratch = ScratchBytes()
     /// Positions stream offset at the start of each block of `BitPacking.blockSize` docs.
     private var blockPositionOffsets: [UInt32] = []
     private var docStream = ByteWriter()
@@ -211,6 +213,41 @@ struct SegmentEncoder {
         docs.append(contentsOf: newDocs)
         freqs.append(contentsOf: newFreqs)
         if withPositions { positionStream.bytes.append(contentsOf: encodedPositions.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Adds the current term's documents from its occurrences, sorted by document and then
+    /// position: `positions` holds each occurrence's position, or for a term without
+    /// positions its count. What a flush does for every term.
+    mutating func addOccurrences(docs occurrenceDocs: UnsafeBufferPointer<UInt32>, positions: UnsafeBufferPointer<Int32>) {
+        let n = occurrenceDocs.count
+        let blockSize = BitPacking.blockSize
+        let scratch = positionScratch
+        scratch.reserve(n * VarintWriter.maxBytes + 4)
+        let base = scratch.base
+        var out = base
+        let streamed = positionStream.count
+        var k = 0
+        while k < n {
+            let doc = occurrenceDocs[k]
+            var next = k + 1
+            while next < n && occurrenceDocs[next] == doc { next += 1 }
+            if docs.count % blockSize == 0 { blockPositionOffsets.append(UInt32(streamed + (out - base))) }
+            docs.append(doc)
+            if withPositions {
+                freqs.append(UInt32(next - k))
+                var last: Int32 = 0
+                for j in k..<next {
+                    out = VarintWriter.put(UInt32(bitPattern: positions[j] &- last), at: out)
+                    last = positions[j]
+                }
+            } else {
+                var count: UInt32 = 0
+                for j in k..<next { count += UInt32(positions[j]) }
+                freqs.append(count)
+            }
+            k = next
+        }
+        if out > base { positionStream.bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: out - base)) }
     }
 
     mutating func addPosting(doc: Int, freq: Int, positions: ArraySlice<Int32>) {

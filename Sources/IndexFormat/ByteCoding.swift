@@ -19,9 +19,9 @@ public struct ByteWriter: Sendable {
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    public var count: Int { bytes.count }
+    @inlinable public var count: Int { bytes.count }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
@@ -31,20 +31,22 @@ public struct ByteWriter: Sendable {
         bytes.append(UInt8(v))
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func varint(_ value: Int) { varint(UInt64(value)) }
 
     /// Bytes `varint(value)` writes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func varintSize(_ value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func u8(_ value: UInt8) { bytes.append(value) }
 
+    @inlinable
     public mutating func u32(_ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    @inlinable
     public mutating func u64(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
@@ -59,6 +61,7 @@ public struct ByteWriter: Sendable {
         }
     }
 
+    @inlinable
     public mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
 
     /// Overwrites four bytes written earlier (a checksum reserved before its data).
@@ -209,5 +212,58 @@ public enum VarintScan {
             i += 1
         }
         return nil
+    }
+}
+
+/// Varints written through a pointer without a branch on their length: the length of a
+/// position delta (one byte or two, about evenly) is unpredictable, and a mispredicted
+/// branch a position was most of what encoding positions cost. Each value is spread into
+/// 7-bit groups and stored as one 4-byte word, so the destination needs 4 bytes of room
+/// past every varint; values of 2^28 and more (never positions) take the loop.
+public enum VarintWriter {
+    /// Most bytes `put` writes or touches for one value.
+    public static let maxBytes = 5
+
+    @inlinable @inline(__always)
+    public static func put(_ value: UInt32, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        if value >= 1 << 28 {
+            var v = value, p = out
+            while v >= 0x80 {
+                p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+                p += 1
+                v >>= 7
+            }
+            p.pointee = UInt8(v)
+            return p + 1
+        }
+        let spread = (value & 0x7F) | (value & 0x3F80) << 1 | (value & 0x1F_C000) << 2 | (value & 0xFE0_0000) << 3
+        let bits = 32 - value.leadingZeroBitCount
+        let length = max(1, (bits + 6) / 7)
+        let continuation = UInt32(0x0080_8080) & (UInt32(1) << UInt32(8 * (length - 1)) &- 1)
+        UnsafeMutableRawPointer(out).storeBytes(of: (spread | continuation).littleEndian, as: UInt32.self)
+        return out + length
+    }
+}
+
+/// A growable byte buffer owned through a pointer: what `VarintWriter` writes into, with the
+/// room it needs past the bytes written. Reused from term to term.
+public final class ScratchBytes {
+    public private(set) var base: UnsafeMutablePointer<UInt8>
+    public private(set) var capacity: Int
+
+    public init(capacity: Int = 1 << 12) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for at least `count` bytes (contents are not kept).
+    @inline(__always)
+    public func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        base.deallocate()
+        capacity = max(count, 2 * capacity)
+        base = .allocate(capacity: capacity)
     }
 }

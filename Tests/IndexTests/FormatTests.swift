@@ -176,6 +176,27 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
     }
 }
 
+@Suite struct VarintWriterTests {
+    /// The branchless writer produces the bytes of `ByteWriter.varint` for every length: each
+    /// power of two and its neighbours up to 2^32 − 1, and random values of every width.
+    @Test func writesWhatByteWriterWrites() {
+        var values: [UInt32] = [0, 1, 0x7F, 0x80, 0x3FFF, 0x4000, 0x1F_FFFF, 0x20_0000, 0xFFF_FFFF, 0x1000_0000, .max]
+        for bit in 0..<32 {
+            let p = UInt32(1) << UInt32(bit)
+            values += [p &- 1, p, p &+ 1]
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { values.append(UInt32.random(in: 0...(UInt32.max >> UInt32.random(in: 0...31, using: &generator)), using: &generator)) }
+        var expected = ByteWriter()
+        for v in values { expected.varint(UInt64(v)) }
+        let scratch = ScratchBytes(capacity: 16)
+        scratch.reserve(values.count * VarintWriter.maxBytes + 4)
+        var out = scratch.base
+        for v in values { out = VarintWriter.put(v, at: out) }
+        #expect(Array(UnsafeBufferPointer(start: scratch.base, count: out - scratch.base)) == expected.bytes)
+    }
+}
+
 @Suite struct ByteStringTableTests {
     /// Keys of every length around the 8-byte inline comparison, zero bytes included (a key
     /// and its zero-padded extension must stay apart), through several table growths.
