@@ -8,26 +8,28 @@ import CIntrinsics
 /// Interns byte strings (terms) to dense ids without allocating per lookup: the bytes live
 /// in one arena, the table is open addressing over ids. The indexer's hot path.
 public struct ByteStringTable {
-    public private(set) var arena: [UInt8] = []
+    @usableFromInline var arenaStorage: [UInt8] = []
+    public var arena: [UInt8] { arenaStorage }
     /// Arena start of each id; the end is the next id's start (or `arena.count`).
-    public private(set) var starts: [Int32] = [0]
+    @usableFromInline var startsStorage: [Int32] = [0]
+    public var starts: [Int32] { startsStorage }
     /// Open addressing over pairs of words. Word 0 packs the key's 32-bit hash (high half),
     /// its length (5 bits, 31 for longer) and its id + 1 (27 bits; 0 marks an empty slot);
     /// word 1 holds the key's first 8 bytes, zero-padded. Keys of up to 8 bytes (every
     /// bigram of BMP characters) are thus compared without touching the arena: equal lengths
     /// and equal padded words mean equal keys.
-    private var slots: [UInt64]
-    private var mask: Int
+    @usableFromInline var slots: [UInt64]
+    @usableFromInline var mask: Int
     /// The commonest keys, two characters of three UTF-8 bytes each (every bigram of
     /// basic-plane Han), have a table of their own whose slot is one word: the two
     /// characters' 16-bit values (high half) and id + 1 (low half; 0 marks an empty slot).
     /// Half the size of a general slot, so more of it stays in the processor's cache.
-    private var pairSlots: [UInt64]
-    private var pairMask: Int
-    private var pairCount = 0
+    @usableFromInline var pairSlots: [UInt64]
+    @usableFromInline var pairMask: Int
+    @usableFromInline var pairCount = 0
     /// Keys in `slots`.
-    private var generalCount = 0
-    static let maxID = (1 << 27) - 2
+    @usableFromInline var generalCount = 0
+    @usableFromInline static let maxID = (1 << 27) - 2
 
     public init(capacity: Int = 1 << 16) {
         var size = 16
@@ -36,27 +38,27 @@ public struct ByteStringTable {
         mask = size - 1
         pairSlots = [UInt64](repeating: 0, count: size)
         pairMask = size - 1
-        arena.reserveCapacity(capacity * 6)
+        arenaStorage.reserveCapacity(capacity * 6)
     }
 
-    public var count: Int { starts.count - 1 }
+    public var count: Int { startsStorage.count - 1 }
 
     /// Approximate bytes the current terms need (storage kept by `removeAll` not counted).
-    public var memoryInUse: Int { arena.count + count * (4 + 2 * 2 * 8) }
+    public var memoryInUse: Int { arenaStorage.count + count * (4 + 2 * 2 * 8) }
 
     /// Forgets every term but keeps the storage, so a table refilled to a similar size
     /// touches no fresh pages (large allocations are fresh mappings, faulted in page by page).
     public mutating func removeAll() {
-        arena.removeAll(keepingCapacity: true)
-        starts.removeAll(keepingCapacity: true)
-        starts.append(0)
+        arenaStorage.removeAll(keepingCapacity: true)
+        startsStorage.removeAll(keepingCapacity: true)
+        startsStorage.append(0)
         slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         pairSlots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         pairCount = 0
         generalCount = 0
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func prefixWord(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         if key.count >= 8 { return UnsafeRawBufferPointer(key).loadUnaligned(as: UInt64.self) }
         var w: UInt64 = 0
@@ -65,7 +67,7 @@ public struct ByteStringTable {
     }
 
     /// Terms are short (a bigram is 6 bytes): mix 8 bytes at a time.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(key.count)
         let raw = UnsafeRawBufferPointer(key)
@@ -88,11 +90,11 @@ public struct ByteStringTable {
     }
 
     public func bytes(_ id: Int) -> ArraySlice<UInt8> {
-        arena[Int(starts[id])..<Int(starts[id + 1])]
+        arenaStorage[Int(startsStorage[id])..<Int(startsStorage[id + 1])]
     }
 
     /// The id of `key`, adding it when new.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         if Self.isPair(key) { return internPair(key) }
         let h = Self.hash(key)
@@ -124,7 +126,7 @@ public struct ByteStringTable {
     /// caller interns it a few keys later the slot is in cache: that load was a cache miss
     /// for most tokens, over half of the interning's time.
     /// (Mutating only so that a caller holding the table inout does not copy it to call this.)
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func prefetch(_ key: UnsafeBufferPointer<UInt8>) {
         if Self.isPair(key) {
             let slot = Self.pairHome(Self.pairValue(key), mask: pairMask)
@@ -136,13 +138,13 @@ public struct ByteStringTable {
     }
 
     /// Two three-byte characters: the keys of the pair table.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func isPair(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         key.count == 6 && key[0] & 0xF0 == 0xE0 && key[3] & 0xF0 == 0xE0
     }
 
     /// The two characters' 16-bit values, the first in the high half.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func pairValue(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let first = UInt64(key[0] & 0x0F) << 12 | UInt64(key[1] & 0x3F) << 6 | UInt64(key[2] & 0x3F)
         let second = UInt64(key[3] & 0x0F) << 12 | UInt64(key[4] & 0x3F) << 6 | UInt64(key[5] & 0x3F)
@@ -150,8 +152,8 @@ public struct ByteStringTable {
     }
 
     /// `intern` for a key of two three-byte characters (valid UTF-8).
-    @inline(__always)
-    private mutating func internPair(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+    @inlinable @inline(__always)
+    mutating func internPair(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         let pair = Self.pairValue(key)
         var slot = Self.pairHome(pair, mask: pairMask)
         let found: Int? = pairSlots.withUnsafeBufferPointer { slots in
@@ -171,22 +173,23 @@ public struct ByteStringTable {
     }
 
     /// The slot where probing for `pair` starts.
-    @inline(__always)
-    private static func pairHome(_ pair: UInt64, mask: Int) -> Int {
+    @inlinable @inline(__always)
+    static func pairHome(_ pair: UInt64, mask: Int) -> Int {
         Int(truncatingIfNeeded: (pair &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
     /// Stores a new key's bytes and returns its id; the caller files the id in a table.
-    @inline(__always)
-    private mutating func add(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+    @inlinable @inline(__always)
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         let id = count
         precondition(id <= Self.maxID, "too many distinct terms in one segment")
-        arena.append(contentsOf: key)
-        starts.append(Int32(arena.count))
+        arenaStorage.append(contentsOf: key)
+        startsStorage.append(Int32(arenaStorage.count))
         return id
     }
 
-    private mutating func growPairs() {
+    @usableFromInline
+    mutating func growPairs() {
         let size = (pairMask + 1) * 2
         var newSlots = [UInt64](repeating: 0, count: size)
         let newMask = size - 1
@@ -200,18 +203,19 @@ public struct ByteStringTable {
         pairMask = newMask
     }
 
-    @inline(__always)
-    private func equals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        starts.withUnsafeBufferPointer { starts in
+    @inlinable @inline(__always)
+    func equals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        startsStorage.withUnsafeBufferPointer { starts in
             let s = Int(starts[id]), e = Int(starts[id + 1])
             guard e - s == key.count else { return false }
-            return arena.withUnsafeBufferPointer { a in
+            return arenaStorage.withUnsafeBufferPointer { a in
                 memcmp(a.baseAddress! + s, key.baseAddress!, key.count) == 0
             }
         }
     }
 
-    private mutating func grow() {
+    @usableFromInline
+    mutating func grow() {
         let size = (mask + 1) * 2
         var newSlots = [UInt64](repeating: 0, count: 2 * size)
         let newMask = size - 1
@@ -242,8 +246,8 @@ public struct ByteStringTable {
         let n = count
         var terms = [SortedTerm](repeating: SortedTerm(key: 0, id: 0, length: 0), count: n)
         var counts = [Int](repeating: 0, count: 8 * 256)
-        arena.withUnsafeBufferPointer { a in
-            starts.withUnsafeBufferPointer { starts in
+        arenaStorage.withUnsafeBufferPointer { a in
+            startsStorage.withUnsafeBufferPointer { starts in
                 for id in 0..<n {
                     let s = Int(starts[id]), e = Int(starts[id + 1])
                     var key: UInt64 = 0
