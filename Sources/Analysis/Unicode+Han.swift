@@ -73,6 +73,32 @@ public enum UTF8Decoding {
         return (replacement, 1, false)
     }
 
+    /// Writes `v` as UTF-8 at `out + offset` (room for four bytes needed); returns the
+    /// offset past it.
+    @inline(__always)
+    public static func put(_ v: UInt32, into out: UnsafeMutablePointer<UInt8>, at offset: Int) -> Int {
+        let p = out + offset
+        if v < 0x80 {
+            p[0] = UInt8(v)
+            return offset + 1
+        } else if v < 0x800 {
+            p[0] = UInt8(0xC0 | (v >> 6))
+            p[1] = UInt8(0x80 | (v & 0x3F))
+            return offset + 2
+        } else if v < 0x10000 {
+            p[0] = UInt8(0xE0 | (v >> 12))
+            p[1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+            p[2] = UInt8(0x80 | (v & 0x3F))
+            return offset + 3
+        } else {
+            p[0] = UInt8(0xF0 | (v >> 18))
+            p[1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+            p[2] = UInt8(0x80 | ((v >> 6) & 0x3F))
+            p[3] = UInt8(0x80 | (v & 0x3F))
+            return offset + 4
+        }
+    }
+
     @inline(__always)
     public static func append(_ v: UInt32, to out: inout [UInt8]) {
         if v < 0x80 {

@@ -81,6 +81,32 @@ func assertTokens(_ analyzed: AnalyzedText, original: String, terms: [String], k
         #expect(n.string == "复\u{FFFD}a")
         #expect(n.invalidSequences == 1)
     }
+
+    /// The index's path (text only, written through a pointer) gives the general path's text
+    /// and counts: on random mixes of Han, Latin, full-width forms, annotations, invalid
+    /// bytes and characters whose folds expand, and on texts that expand past the storage it
+    /// sizes (株式会社 from ㍿, four times as many bytes), where it falls back.
+    @Test func textOnlyPathAgreesWithTheGeneralOne() {
+        let pieces: [[UInt8]] = ["復", "(fù)", "工", "經濟", "ＡＢＣ１２３", "abc", "Straße", "ﬁ", "㍿", "㈱", " ", "（", "）",
+                                 "\u{20000}", "é", "ǖ", "(一)", "。"].map { Array($0.utf8) } + [[0xFF], [0xE5, 0xA4], [0xC0, 0x80]]
+        var generator = SeededGenerator(seed: 7)
+        var texts: [[UInt8]] = [Array(repeating: "㍿", count: 400).joined().utf8.map { $0 }, []]
+        for _ in 0..<2_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...40, using: &generator) { text += pieces.randomElement(using: &generator)! }
+            texts.append(text)
+        }
+        for text in texts {
+            let (fast, general) = text.withUnsafeBufferPointer {
+                (normalizer.normalize($0, keepingOffsets: false), normalizer.normalize($0, keepingOffsets: true))
+            }
+            let sameText = fast.bytes == general.bytes
+            #expect(sameText, "text of \(text.count) bytes: \(fast.string.prefix(40)) against \(general.string.prefix(40))")
+            #expect(fast.invalidSequences == general.invalidSequences)
+            #expect(fast.annotationsRemoved == general.annotationsRemoved)
+            #expect(fast.originalStart.isEmpty && fast.ownScript.isEmpty)
+        }
+    }
 }
 
 @Suite struct TraditionalToSimplifiedTableTests {
