@@ -53,6 +53,8 @@ struct SegmentBuilder {
     /// Documents longer than this many tokens are indexed only up to it (the writer warns):
     /// about 24 MB of Han text, which keeps one document's share of memory bounded.
     static let maxTokensPerDocument = 8_000_000
+    /// `maxTokensPerDocument`, lowered by tests.
+    var tokenLimit = SegmentBuilder.maxTokensPerDocument
 
     /// Adds a document analysed in one piece; `record.length` is set from the tokens.
     mutating func add(_ analyzed: AnalyzedText, record: DocumentRecord) {
@@ -76,8 +78,12 @@ struct SegmentBuilder {
     @discardableResult
     mutating func addTokens(_ analyzed: AnalyzedText, positionBase: Int32) -> Bool {
         let doc = UInt32(documents.count - 1)
-        let room = Self.maxTokensPerDocument - currentLength
-        let tokens = analyzed.tokens.prefix(max(0, room))
+        let room = max(0, tokenLimit - currentLength)
+        // The index's analyzer does not sort its tokens; a document cut short keeps those of
+        // its first positions.
+        var kept = analyzed.tokens
+        if kept.count > room && !analyzed.sortedByPosition { Analyzer.sortByPosition(&kept) }
+        let tokens = kept.prefix(room)
         var characterKey: [UInt8] = [SegmentLayout.characterCountPrefix, 0, 0, 0, 0]
         // The occurrences are grown once and written through buffers: appending checked each
         // array's uniqueness for every token.

@@ -831,4 +831,33 @@ func paths(_ reader: IndexReader) throws -> [String] {
         #expect(addresses[1] == addresses[0])
         #expect(addresses[2] == addresses[0])
     }
+
+    /// The index's analyzer leaves its tokens unsorted (subwords, then words); a segment built
+    /// from them is byte for byte the one built from sorted tokens, whole or cut short by the
+    /// per-document limit, which keeps the tokens of the first positions either way.
+    @Test func unsortedTokensBuildTheSameSegment() throws {
+        let unsorted = try Analyzer.forIndexing(dictionary: UserDictionary.parse(Array("复工复产\n黨建引領\n".utf8), normalizer: Normalizer()))
+        let sorted = try Analyzer(dictionary: UserDictionary.parse(Array("复工复产\n黨建引領\n".utf8), normalizer: Normalizer()), script: .own,
+                                  keepsOriginalOffsets: false, findsHanWords: false, sortsTokens: true)
+        #expect(!unsorted.sortsTokens)
+        let texts = ["复工复产 covid-19 pm2.5 第2020号，黨建引領 abc123 基层治理 xyz 复工复产。", "纯中文文本没有字母", "only latin words here 12345"]
+        func record(_ k: Int) -> DocumentRecord {
+            DocumentRecord(file: "/d\(k)", collectionID: "", docID: "d\(k)", title: "", format: .plain,
+                           fileSize: 1, modified: 0, contentHash: 0, sourceOffset: 0, sourceLength: 1, length: 0, encoding: "UTF-8")
+        }
+        for limit in [SegmentBuilder.maxTokensPerDocument, 5, 12, 20] {
+            var images: [[UInt8]] = []
+            for analyzer in [unsorted, sorted] {
+                var builder = SegmentBuilder()
+                builder.tokenLimit = limit
+                for (k, text) in texts.enumerated() { builder.add(analyzer.analyze(text), record: record(k)) }
+                images.append(builder.encodeAndEmpty())
+            }
+            let same = images[0] == images[1]
+            #expect(same, "token limit \(limit)")
+        }
+        // The words are there to be kept or cut: the unsorted tokens do not start in position order.
+        let tokens = unsorted.analyze(texts[0]).tokens
+        #expect(tokens.map(\.position) != tokens.map(\.position).sorted())
+    }
 }
