@@ -182,6 +182,7 @@ public final class Analyzer {
     private var classes = CharacterClassCache()
 
     private func tokenize(_ text: UnsafeBufferPointer<UInt8>, normalized: NormalizedText) -> ([Token], Int32) {
+        if !findsHanWords && dictionary == nil && normalized.originalStart.isEmpty { return tokenizeInOnePass(text) }
         var tokens: [Token] = []
         tokens.reserveCapacity(text.count / 2)
         // Every character but white space, in order: byte range; its index is its position.
@@ -276,6 +277,81 @@ extension Analyzer {
         tokens.sort { a, b in
             a.position != b.position ? a.position < b.position : a.kind.rawValue > b.kind.rawValue
         }
+    }
+}
+
+extension Analyzer {
+    /// `tokenize` for the index without a dictionary (no Han words, no offsets): the same
+    /// tokens, unsorted (`sortsTokens` is off for it), found in one pass that emits each
+    /// subword as soon as the character after it is known, where `tokenize` first filled three
+    /// arrays a character and then read them back; only each character's start is kept, for
+    /// the few ICU words. Tests compare its tokens with those of the analyzer that reads
+    /// everything.
+    fileprivate func tokenizeInOnePass(_ text: UnsafeBufferPointer<UInt8>) -> ([Token], Int32) {
+        var charStart: [Int32] = []
+        swap(&charStart, &self.charStart)
+        defer { self.charStart = charStart }
+        charStart.removeAll(keepingCapacity: true)
+        charStart.append(contentsOf: repeatElement(0, count: text.count))
+        let words = segments.reduce(0) { $0 + ($1.status >= 100 ? 1 : 0) }
+        var count = 0
+        // At most one subword a byte, and one token a word.
+        var tokens = [Token](unsafeUninitializedCapacity: text.count + words) { out, made in
+            charStart.withUnsafeMutableBufferPointer { charStart in
+                var t = 0
+                // The last word character not yet given its token: its start, end and position.
+                var pendingStart = -1, pendingEnd = 0, pendingPosition = 0
+                var i = 0
+                while i < text.count {
+                    let (v, len, _) = UTF8Decoding.decode(text, at: i)
+                    let cls = self.classes.classify(v)
+                    if cls != .space {
+                        charStart[count] = Int32(i)
+                        if pendingStart >= 0 {
+                            // A bigram when this character is a word character right after it.
+                            let end = cls == .word && pendingEnd == i ? i + len : pendingEnd
+                            out[t] = Token(kind: .subword, position: Int32(pendingPosition), termStart: Int32(pendingStart),
+                                           termEnd: Int32(end), start: 0, end: 0)
+                            t += 1
+                        }
+                        if cls == .word {
+                            (pendingStart, pendingEnd, pendingPosition) = (i, i + len, count)
+                        } else {
+                            pendingStart = -1
+                        }
+                        count += 1
+                    }
+                    i += len
+                }
+                if pendingStart >= 0 {
+                    out[t] = Token(kind: .subword, position: Int32(pendingPosition), termStart: Int32(pendingStart),
+                                   termEnd: Int32(pendingEnd), start: 0, end: 0)
+                    t += 1
+                }
+                made = t
+            }
+        }
+        // ICU words of three or more characters (Latin and numbers: ICU reads no Han here).
+        var c = 0
+        for segment in segments where segment.status >= 100 {
+            while c < count && Int(charStart[c]) < segment.start { c += 1 }
+            guard c < count, Int(charStart[c]) == segment.start else { continue }
+            var last = c
+            while last + 1 < count && Int(charStart[last + 1]) < segment.end { last += 1 }
+            let lastEnd = Int(charStart[last]) + UTF8Decoding.encodedLength(leadByte: text[Int(charStart[last])])
+            guard last - c + 1 >= 3, lastEnd == segment.end else { continue }
+            var hasHan = false, hasLetter = false
+            var j = segment.start
+            while j < segment.end {
+                let (v, len, _) = UTF8Decoding.decode(text, at: j)
+                if CharClass.isHan(v) { hasHan = true } else if v >= 0x80 || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) { hasLetter = true }
+                j += len
+            }
+            if hasHan { continue }
+            tokens.append(Token(kind: hasLetter ? .latin : .number, position: Int32(c), termStart: Int32(segment.start),
+                                termEnd: Int32(segment.end), start: 0, end: 0))
+        }
+        return (tokens, Int32(count))
     }
 }
 
