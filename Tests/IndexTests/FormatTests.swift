@@ -197,6 +197,32 @@ func makeDocx(at path: String, paragraphs: [String], title: String?) throws {
     }
 }
 
+@Suite struct BitPackingTests {
+    /// Every width from 0 to 32 round-trips random values (and each width's extremes), read
+    /// from a block with nothing after it, so no load may reach past the block's end.
+    @Test func unpacksWhatPackWrote() throws {
+        var generator = SystemRandomNumberGenerator()
+        for width in 0...32 {
+            let top: UInt32 = width == 0 ? 0 : UInt32.max >> UInt32(32 - width)
+            for round in 0..<20 {
+                var values = (0..<BitPacking.blockSize).map { _ in UInt32.random(in: 0...top, using: &generator) }
+                if round == 0 { values = values.indices.map { $0 % 2 == 0 ? top : 0 } }
+                var writer = ByteWriter()
+                BitPacking.pack(values, width: width, into: &writer)
+                #expect(writer.count == BitPacking.byteCount(width: width))
+                let block = UnsafeMutableRawBufferPointer.allocate(byteCount: writer.count, alignment: 1)
+                defer { block.deallocate() }
+                writer.bytes.withUnsafeBytes { block.copyMemory(from: $0) }
+                var reader = ByteReader(UnsafeRawBufferPointer(block), file: "test")
+                var out = [UInt32](repeating: 7, count: BitPacking.blockSize)
+                try out.withUnsafeMutableBufferPointer { try BitPacking.unpack(&reader, width: width, into: $0.baseAddress!) }
+                #expect(out == values, "width \(width)")
+                #expect(reader.isAtEnd)
+            }
+        }
+    }
+}
+
 @Suite struct ByteStringTableTests {
     /// Keys of every length around the 8-byte inline comparison, zero bytes included (a key
     /// and its zero-padded extension must stay apart), through several table growths.
