@@ -19,6 +19,7 @@ struct SegmentBuilder {
     /// and the flush's sorted copies are reserved for it at once (capacity untouched costs
     /// nothing): growing them by doubling copied them and faulted in twice the pages.
     init(expectedMemory: Int = 0) {
+        // 12 bytes an occurrence, and a quarter more: a flush comes after the file that crossed the line.
         let occurrences = expectedMemory / 12 + expectedMemory / 48
         occurrenceTerm.reserveCapacity(occurrences)
         occurrenceDoc.reserveCapacity(occurrences)

@@ -100,6 +100,8 @@ struct SegmentEncoder {
     private var freqs: [UInt32] = []
     private var positionStream = ByteWriter()
     /// Where `addOccurrences` encodes a term's positions before appending them in one copy.
+    /// (A reference: copies of an encoder share it, so they must not add occurrences from two
+    /// threads at once; no caller copies one that way.)
     private let positionScratch = ScratchBytes()
     /// Positions stream offset at the start of each block of `BitPacking.blockSize` docs.
     private var blockPositionOffsets: [UInt32] = []
@@ -180,10 +182,10 @@ struct SegmentEncoder {
         blockPositionOffsets.removeAll(keepingCapacity: true)
     }
 
-    /// Adds one document of the current term with its frequency and positions (ignored
-    /// for a term without positions).
-    /// Adds a posting whose positions are already encoded as this format stores them
-    /// (varint deltas from 0, `PostingsCursor.encodedPositions()`): a merge copies them.
+    /// Adds one document of the current term with its frequency and its positions already
+    /// encoded as this format stores them (varint deltas from 0,
+    /// `PostingsCursor.encodedPositions()`; ignored for a term without positions): a merge
+    /// copies them.
     mutating func addPosting(doc: Int, freq: Int, encodedPositions: UnsafeRawBufferPointer) {
         if docs.count % BitPacking.blockSize == 0 { blockPositionOffsets.append(UInt32(positionStream.count)) }
         docs.append(UInt32(doc))
@@ -248,18 +250,6 @@ struct SegmentEncoder {
             k = next
         }
         if out > base { positionStream.bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: out - base)) }
-    }
-
-    mutating func addPosting(doc: Int, freq: Int, positions: ArraySlice<Int32>) {
-        if docs.count % BitPacking.blockSize == 0 { blockPositionOffsets.append(UInt32(positionStream.count)) }
-        docs.append(UInt32(doc))
-        freqs.append(UInt32(freq))
-        guard withPositions else { return }
-        var last: Int32 = 0
-        for p in positions {
-            positionStream.varint(UInt64(p - last))
-            last = p
-        }
     }
 
     /// Ends the current term; a term left without documents (all deleted) is dropped.

@@ -337,9 +337,7 @@ func paths(_ reader: IndexReader) throws -> [String] {
             }
         }
         for term in ["ab", "abc"] {
-            encoder.beginTerm(Array(term.utf8))
-            for (d, ps) in zip(docs, positions) { encoder.addPosting(doc: d, freq: ps.count, positions: ps[...]) }
-            encoder.endTerm()
+            encoder.addTerm(Array(term.utf8), zip(docs, positions).map { ($0, $1) })
         }
         let dir = TemporaryDirectory()
         try FileSystem.writeAndSync(dir.path + "/t.seg", encoder.finish())
@@ -387,12 +385,7 @@ func paths(_ reader: IndexReader) throws -> [String] {
                                                fileSize: 0, modified: 0, contentHash: 0, sourceOffset: 0, sourceLength: 0, length: 50))
         }
         for (term, df) in zip(terms, docFreqs) {
-            encoder.beginTerm(term)
-            for d in 0..<df {
-                let positions = (0...(d % 5)).map { Int32($0 * 300 + d % 7) }
-                encoder.addPosting(doc: 7 * d, freq: positions.count, positions: positions[...])
-            }
-            encoder.endTerm()
+            encoder.addTerm(term, (0..<df).map { d in (7 * d, (0...(d % 5)).map { Int32($0 * 300 + d % 7) }) })
         }
         try FileSystem.writeAndSync(dir.path + "/t.seg", encoder.finish())
         return try SegmentReader(path: dir.path + "/t.seg", name: "t.seg")
@@ -859,5 +852,19 @@ func paths(_ reader: IndexReader) throws -> [String] {
         // The words are there to be kept or cut: the unsorted tokens do not start in position order.
         let tokens = unsorted.analyze(texts[0]).tokens
         #expect(tokens.map(\.position) != tokens.map(\.position).sorted())
+    }
+}
+
+extension SegmentEncoder {
+    /// Adds a term and its documents with their positions as a flush does, through
+    /// `addOccurrences`: one occurrence a position, in document order, or for a term without
+    /// positions one a document carrying the count.
+    mutating func addTerm(_ term: [UInt8], _ postings: [(doc: Int, positions: [Int32])]) {
+        beginTerm(term)
+        let positional = SegmentLayout.hasPositions(term)
+        let docs = postings.flatMap { Array(repeating: UInt32($0.doc), count: positional ? $0.positions.count : 1) }
+        let positions = positional ? postings.flatMap(\.positions) : postings.map { Int32($0.positions.count) }
+        docs.withUnsafeBufferPointer { d in positions.withUnsafeBufferPointer { p in addOccurrences(docs: d, positions: p) } }
+        endTerm()
     }
 }
