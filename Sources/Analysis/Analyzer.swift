@@ -242,22 +242,7 @@ public final class Analyzer {
         }
 
         // ICU words of three or more characters.
-        var c = 0
-        for segment in segments where segment.status >= 100 {
-            while c < count && Int(charStart[c]) < segment.start { c += 1 }
-            guard c < count, Int(charStart[c]) == segment.start else { continue }
-            var last = c
-            while last + 1 < count && Int(charStart[last + 1]) < segment.end { last += 1 }
-            guard last - c + 1 >= 3, Int(charEnd[last]) == segment.end else { continue }
-            var hasHan = false, hasLetter = false
-            var j = segment.start
-            while j < segment.end {
-                let (v, len, _) = UTF8Decoding.decode(text, at: j)
-                if CharClass.isHan(v) { hasHan = true } else if v >= 0x80 || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) { hasLetter = true }
-                j += len
-            }
-            if hasHan && !findsHanWords { continue }
-            let kind: TokenKind = hasHan ? .word : hasLetter ? .latin : .number
+        forEachICUWord(text, charStart: charStart, count: count) { c, segment, kind in
             tokens.append(Token(kind: kind, position: Int32(c), termStart: Int32(segment.start), termEnd: Int32(segment.end),
                                 start: offsets ? originalStart[segment.start] : 0, end: offsets ? originalEnd[segment.end - 1] : 0))
         }
@@ -332,6 +317,22 @@ extension Analyzer {
             }
         }
         // ICU words of three or more characters (Latin and numbers: ICU reads no Han here).
+        forEachICUWord(text, charStart: charStart, count: count) { c, segment, kind in
+            tokens.append(Token(kind: kind, position: Int32(c), termStart: Int32(segment.start), termEnd: Int32(segment.end),
+                                start: 0, end: 0))
+        }
+        return (tokens, Int32(count))
+    }
+}
+
+extension Analyzer {
+    /// ICU's words (`segments` of status 100 and up) of three or more characters, each with the
+    /// index of its first character among the `count` characters other than white space that
+    /// start at `charStart` (its position) and its kind; Han words only when `findsHanWords`.
+    /// A word must start and end on such characters (not on white space). `text` is
+    /// normalised, so valid UTF-8: a character's end follows from its lead byte.
+    fileprivate func forEachICUWord(_ text: UnsafeBufferPointer<UInt8>, charStart: [Int32], count: Int,
+                                    _ body: (Int, WordSegment, TokenKind) -> Void) {
         var c = 0
         for segment in segments where segment.status >= 100 {
             while c < count && Int(charStart[c]) < segment.start { c += 1 }
@@ -347,11 +348,9 @@ extension Analyzer {
                 if CharClass.isHan(v) { hasHan = true } else if v >= 0x80 || ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) { hasLetter = true }
                 j += len
             }
-            if hasHan { continue }
-            tokens.append(Token(kind: hasLetter ? .latin : .number, position: Int32(c), termStart: Int32(segment.start),
-                                termEnd: Int32(segment.end), start: 0, end: 0))
+            if hasHan && !findsHanWords { continue }
+            body(c, segment, hasHan ? .word : hasLetter ? .latin : .number)
         }
-        return (tokens, Int32(count))
     }
 }
 
