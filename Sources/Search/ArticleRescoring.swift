@@ -32,7 +32,7 @@ extension Searcher {
             for s in accumulators.indices {
                 let exactHere = exact[s]
                 accumulators[s].withBuffers { scores, matched, _ in
-                    total &+= collectBest(into: &window, segment: s, scores: scores, matched: matched, exact: exactHere, bonus: bonus)
+                    total &+= Self.collectBest(into: &window, segment: s, scores: scores, matched: matched, exact: exactHere, bonus: bonus)
                 }
             }
             if window.entries.count >= capacity || seed == -.infinity { return (window.kept(exact: exact), total) }

@@ -478,7 +478,7 @@ public final class Searcher {
             let exactHere = exact[s]
             try accumulators[s].withBuffers { scores, matched, _ in
                 if !constrained {
-                    total &+= collectBest(into: &heap, segment: s, scores: scores, matched: matched, exact: exactHere, bonus: bonus)
+                    total &+= Self.collectBest(into: &heap, segment: s, scores: scores, matched: matched, exact: exactHere, bonus: bonus)
                     return
                 }
                 for doc in 0..<scores.count where matched[doc] != 0 {
@@ -529,19 +529,47 @@ public final class Searcher {
     /// one score comparison settles most documents. `matched` is read only past that
     /// comparison (a branch on it mispredicted every other document).
     @inline(__always)
-    func collectBest<C: ScoreCollector>(into collector: inout C, segment s: Int, scores: UnsafeMutableBufferPointer<Double>,
+    static func collectBest<C: ScoreCollector>(into collector: inout C, segment s: Int, scores: UnsafeMutableBufferPointer<Double>,
                                         matched: UnsafeMutableBufferPointer<UInt8>, exact: [Bool], bonus: Double) -> Int {
         var total = 0
         var floor = collector.floor
-        let anyExact = !exact.isEmpty
-        for doc in 0..<scores.count {
-            total &+= Int(matched[doc])
-            let isExact = anyExact && exact[doc]
-            let score = isExact ? scores[doc] + bonus : scores[doc]
-            if score > floor && matched[doc] != 0 {
-                collector.offer(score: score, segment: s, doc: doc, exact: isExact)
+        guard exact.isEmpty else {
+            for doc in 0..<scores.count {
+                total &+= Int(matched[doc])
+                let isExact = exact[doc]
+                let score = isExact ? scores[doc] + bonus : scores[doc]
+                if score > floor && matched[doc] != 0 {
+                    collector.offer(score: score, segment: s, doc: doc, exact: isExact)
+                    floor = collector.floor
+                }
+            }
+            return total
+        }
+        // No document contains the query (the usual case for a question): eight scores are
+        // compared with the floor at once, and only a group with one above it is looked into.
+        for doc in 0..<matched.count { total &+= Int(matched[doc]) }
+        let count = scores.count
+        var doc = 0
+        if let base = scores.baseAddress {
+            var floors = SIMD8<Double>(repeating: floor)
+            while doc + 8 <= count {
+                let group = UnsafeRawPointer(base + doc).loadUnaligned(as: SIMD8<Double>.self)
+                if any(group .> floors) {
+                    for d in doc..<(doc + 8) where scores[d] > floor && matched[d] != 0 {
+                        collector.offer(score: scores[d], segment: s, doc: d, exact: false)
+                        floor = collector.floor
+                    }
+                    floors = SIMD8<Double>(repeating: floor)
+                }
+                doc += 8
+            }
+        }
+        while doc < count {
+            if scores[doc] > floor && matched[doc] != 0 {
+                collector.offer(score: scores[doc], segment: s, doc: doc, exact: false)
                 floor = collector.floor
             }
+            doc += 1
         }
         return total
     }
