@@ -8,11 +8,10 @@ import CIntrinsics
 /// Interns byte strings (terms) to dense ids without allocating per lookup: the bytes live
 /// in one arena, the table is open addressing over ids. The indexer's hot path.
 public struct ByteStringTable {
-    @usableFromInline var arenaStorage: [UInt8] = []
-    public var arena: [UInt8] { arenaStorage }
+    /// The keys' bytes, one after another (internal, not private, for the inlinable interning).
+    @usableFromInline var arena: [UInt8] = []
     /// Arena start of each id; the end is the next id's start (or `arena.count`).
-    @usableFromInline var startsStorage: [Int32] = [0]
-    public var starts: [Int32] { startsStorage }
+    @usableFromInline var starts: [Int32] = [0]
     /// Open addressing over pairs of words. Word 0 packs the key's 32-bit hash (high half),
     /// its length (5 bits, 31 for longer) and its id + 1 (27 bits; 0 marks an empty slot);
     /// word 1 holds the key's first 8 bytes, zero-padded. Keys of up to 8 bytes (every
@@ -38,20 +37,20 @@ public struct ByteStringTable {
         mask = size - 1
         pairSlots = [UInt64](repeating: 0, count: size)
         pairMask = size - 1
-        arenaStorage.reserveCapacity(capacity * 6)
+        arena.reserveCapacity(capacity * 6)
     }
 
-    public var count: Int { startsStorage.count - 1 }
+    public var count: Int { starts.count - 1 }
 
     /// Approximate bytes the current terms need (storage kept by `removeAll` not counted).
-    public var memoryInUse: Int { arenaStorage.count + count * (4 + 2 * 2 * 8) }
+    public var memoryInUse: Int { arena.count + count * (4 + 2 * 2 * 8) }
 
     /// Forgets every term but keeps the storage, so a table refilled to a similar size
     /// touches no fresh pages (large allocations are fresh mappings, faulted in page by page).
     public mutating func removeAll() {
-        arenaStorage.removeAll(keepingCapacity: true)
-        startsStorage.removeAll(keepingCapacity: true)
-        startsStorage.append(0)
+        arena.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        starts.append(0)
         slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         pairSlots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         pairCount = 0
@@ -90,7 +89,7 @@ public struct ByteStringTable {
     }
 
     public func bytes(_ id: Int) -> ArraySlice<UInt8> {
-        arenaStorage[Int(startsStorage[id])..<Int(startsStorage[id + 1])]
+        arena[Int(starts[id])..<Int(starts[id + 1])]
     }
 
     /// The id of `key`, adding it when new.
@@ -183,8 +182,8 @@ public struct ByteStringTable {
     mutating func add(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         let id = count
         precondition(id <= Self.maxID, "too many distinct terms in one segment")
-        arenaStorage.append(contentsOf: key)
-        startsStorage.append(Int32(arenaStorage.count))
+        arena.append(contentsOf: key)
+        starts.append(Int32(arena.count))
         return id
     }
 
@@ -205,10 +204,10 @@ public struct ByteStringTable {
 
     @inlinable @inline(__always)
     func equals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        startsStorage.withUnsafeBufferPointer { starts in
+        starts.withUnsafeBufferPointer { starts in
             let s = Int(starts[id]), e = Int(starts[id + 1])
             guard e - s == key.count else { return false }
-            return arenaStorage.withUnsafeBufferPointer { a in
+            return arena.withUnsafeBufferPointer { a in
                 memcmp(a.baseAddress! + s, key.baseAddress!, key.count) == 0
             }
         }
@@ -246,8 +245,8 @@ public struct ByteStringTable {
         let n = count
         var terms = [SortedTerm](repeating: SortedTerm(key: 0, id: 0, length: 0), count: n)
         var counts = [Int](repeating: 0, count: 8 * 256)
-        arenaStorage.withUnsafeBufferPointer { a in
-            startsStorage.withUnsafeBufferPointer { starts in
+        arena.withUnsafeBufferPointer { a in
+            starts.withUnsafeBufferPointer { starts in
                 for id in 0..<n {
                     let s = Int(starts[id]), e = Int(starts[id + 1])
                     var key: UInt64 = 0
