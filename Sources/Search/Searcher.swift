@@ -533,15 +533,19 @@ public final class Searcher {
                                         matched: UnsafeMutableBufferPointer<UInt8>, exact: [Bool], bonus: Double) -> Int {
         var total = 0
         var floor = collector.floor
+        /// What every path offers: a matched document whose score beats the floor.
+        @inline(__always)
+        func consider(_ doc: Int, _ score: Double, exact isExact: Bool) {
+            if score > floor && matched[doc] != 0 {
+                collector.offer(score: score, segment: s, doc: doc, exact: isExact)
+                floor = collector.floor
+            }
+        }
         guard exact.isEmpty else {
             for doc in 0..<scores.count {
                 total &+= Int(matched[doc])
                 let isExact = exact[doc]
-                let score = isExact ? scores[doc] + bonus : scores[doc]
-                if score > floor && matched[doc] != 0 {
-                    collector.offer(score: score, segment: s, doc: doc, exact: isExact)
-                    floor = collector.floor
-                }
+                consider(doc, isExact ? scores[doc] + bonus : scores[doc], exact: isExact)
             }
             return total
         }
@@ -555,22 +559,13 @@ public final class Searcher {
             while doc + 8 <= count {
                 let group = UnsafeRawPointer(base + doc).loadUnaligned(as: SIMD8<Double>.self)
                 if any(group .> floors) {
-                    for d in doc..<(doc + 8) where scores[d] > floor && matched[d] != 0 {
-                        collector.offer(score: scores[d], segment: s, doc: d, exact: false)
-                        floor = collector.floor
-                    }
+                    for d in doc..<(doc + 8) { consider(d, scores[d], exact: false) }
                     floors = SIMD8<Double>(repeating: floor)
                 }
                 doc += 8
             }
         }
-        while doc < count {
-            if scores[doc] > floor && matched[doc] != 0 {
-                collector.offer(score: scores[doc], segment: s, doc: doc, exact: false)
-                floor = collector.floor
-            }
-            doc += 1
-        }
+        for d in doc..<count { consider(d, scores[d], exact: false) }
         return total
     }
 
